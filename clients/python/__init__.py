@@ -1,0 +1,1 @@
+"""The Python client library and the glm3 command line."""

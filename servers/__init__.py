@@ -1,0 +1,1 @@
+"""GLM3 Signal Services servers: the scoring server, the ops server, and what they share."""

@@ -1,0 +1,1 @@
+"""What both servers share: settings, the gRPC server factory, interceptors, health, errors, logging."""

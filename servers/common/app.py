@@ -1,0 +1,138 @@
+"""The gRPC server factory both servers share: limits, interceptors, health, reflection, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from glm3.servers.common.health import DependencyProbe, HealthReporter, HealthServicer
+from glm3.servers.common.interceptors import default_interceptors
+from glm3.servers.common.settings import BaseSettings
+
+log = logging.getLogger("glm3.server")
+
+
+@dataclass(frozen=True)
+class ServiceBinding:
+    """A servicer and how to add it: `add(servicer, server)` is the generated `add_XServicer_to_server`."""
+
+    full_name: str
+    servicer: object
+    add: Callable[[object, grpc.aio.Server], None]
+
+
+@dataclass
+class ServerDeps:
+    """What a server is made of besides its settings: services, dependency probes, resources to close."""
+
+    services: Sequence[ServiceBinding]
+    probes: Sequence[DependencyProbe] = ()
+    # Closed in order after the server stopped and running RPCs finished.
+    closers: Sequence[Callable[[], Awaitable[None]]] = ()
+    extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = field(default_factory=list)
+
+
+def grpc_options(settings: BaseSettings) -> list[tuple[str, int]]:
+    """Channel arguments from the settings: message limits and a keepalive policy clients can live with."""
+    s = settings.server
+    return [
+        ("grpc.max_receive_message_length", s.max_receive_message_bytes),
+        ("grpc.max_send_message_length", s.max_send_message_bytes),
+        ("grpc.keepalive_time_ms", int(s.keepalive_time_s * 1000)),
+        ("grpc.keepalive_timeout_ms", int(s.keepalive_timeout_s * 1000)),
+        # Accept client keepalive pings down to this interval, with or without calls in flight, instead of
+        # the gRPC default of answering pings more often than every 5 minutes with GOAWAY too_many_pings.
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_recv_ping_interval_without_data_ms", int(s.min_client_ping_interval_s * 1000)),
+        ("grpc.http2.max_ping_strikes", 2),
+        ("grpc.so_reuseport", 0),
+    ]
+
+
+class Glm3Server:
+    """A started-or-not gRPC server with its health reporting and the resources it must close."""
+
+    def __init__(
+        self,
+        server: grpc.aio.Server,
+        reporter: HealthReporter,
+        closers: Sequence[Callable[[], Awaitable[None]]],
+        grace: float,
+    ) -> None:
+        self.grpc_server = server
+        self.health = reporter
+        self._closers = list(closers)
+        self._grace = grace
+        self._stopped = asyncio.Event()
+        self._stopping = False
+
+    async def start(self) -> None:
+        await self.health.start()  # statuses are set before the first client can ask
+        await self.grpc_server.start()
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Graceful shutdown: NOT_SERVING, refuse new RPCs, let running ones finish within the grace
+        period (then cancel them), then close the resources. Safe to call more than once."""
+        if self._stopping:
+            await self._stopped.wait()
+            return
+        self._stopping = True
+        grace = self._grace if grace is None else grace
+        try:
+            await self.health.shutdown()
+            await self.grpc_server.stop(grace)
+        finally:
+            for close in self._closers:
+                try:
+                    await close()
+                except Exception:
+                    log.exception("error while closing a resource at shutdown")
+            self._stopped.set()
+
+    async def wait_for_termination(self) -> None:
+        await self._stopped.wait()
+
+
+def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, int]:
+    """Builds (not starts) the server and binds its port; returns it and the port actually bound.
+
+    Must be called with an event loop running. Raises OSError when the address cannot be bound.
+    """
+    s = settings.server
+    server = grpc.aio.server(
+        interceptors=[*default_interceptors(), *deps.extra_interceptors],
+        options=grpc_options(settings),
+        maximum_concurrent_rpcs=s.max_concurrent_rpcs,
+    )
+    for binding in deps.services:
+        binding.add(binding.servicer, server)
+
+    health_servicer = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+
+    names = [b.full_name for b in deps.services]
+    reflection.enable_server_reflection(
+        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+        server,
+    )
+    address = f"{s.host}:{s.port}"
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as exc:
+        raise OSError(f"cannot listen on {address}: {exc}") from None
+    if port == 0:
+        raise OSError(f"cannot listen on {address}")
+    reporter = HealthReporter(
+        health_servicer,
+        names,
+        deps.probes,
+        interval=s.dependency_probe_interval_s,
+        timeout=s.dependency_probe_timeout_s,
+    )
+    return Glm3Server(server, reporter, deps.closers, s.shutdown_grace_s), port

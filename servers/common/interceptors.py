@@ -1,0 +1,176 @@
+"""Cross-cutting work around every RPC: request ids, access logs, and mapping errors to statuses.
+
+Each interceptor is an async context manager around the RPC's behaviour, whatever its shape (unary,
+server-streaming async generator, or a coroutine writing to the context). Server interceptors run in list
+order, the first outermost: `[RequestIdInterceptor(), AccessLogInterceptor(), ErrorMappingInterceptor()]`
+gives every log line the request id, and the access log sees the status the error mapping chose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from grpc_status import rpc_status
+
+from glm3.servers.common import errors
+from glm3.servers.common.logs import request_id_var
+from glm3.servers.common.status import internal_status, to_rpc_status
+
+REQUEST_ID_KEY = "x-request-id"
+_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
+
+access_log = logging.getLogger("glm3.access")
+log = logging.getLogger("glm3.server")
+
+_BEHAVIOURS = ("unary_unary", "unary_stream", "stream_unary", "stream_stream")
+
+
+class AroundInterceptor(grpc.aio.ServerInterceptor):
+    """Base: wraps every method handler's behaviour in `self.around(details, context)`."""
+
+    def around(
+        self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        raise NotImplementedError
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return None  # unknown method: gRPC answers UNIMPLEMENTED itself
+        for name in _BEHAVIOURS:
+            behaviour = getattr(handler, name)
+            if behaviour is not None:
+                wrapped = self._wrap(behaviour, handler_call_details)
+                return handler._replace(**{name: wrapped})  # type: ignore[attr-defined]
+        return handler
+
+    def _wrap(self, behaviour: Callable[..., Any], details: grpc.HandlerCallDetails) -> Any:
+        around = self.around
+        # gRPC picks how to drive a handler from the kind of function it is, so keep the kind.
+        if inspect.isasyncgenfunction(behaviour):
+
+            async def stream_wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+                async with around(details, context):
+                    async for response in behaviour(request, context):
+                        yield response
+
+            return stream_wrapper
+        if inspect.iscoroutinefunction(behaviour):
+
+            async def coroutine_wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
+                async with around(details, context):
+                    return await behaviour(request, context)
+
+            return coroutine_wrapper
+        return behaviour  # synchronous handlers are not used by these servers
+
+
+def _metadata_value(details: grpc.HandlerCallDetails, key: str) -> str | None:
+    for item in details.invocation_metadata or ():
+        if item.key == key:
+            value = item.value
+            return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    return None
+
+
+def current_request_id() -> str | None:
+    """The request id of the RPC being served, if any."""
+    return request_id_var.get()
+
+
+class RequestIdInterceptor(AroundInterceptor):
+    """Takes the client's `x-request-id` (or makes one) and returns it in the initial metadata."""
+
+    @contextlib.asynccontextmanager
+    async def around(
+        self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[None]:
+        given = _metadata_value(details, REQUEST_ID_KEY)
+        request_id = given if given and _REQUEST_ID_OK.match(given) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        try:
+            await context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
+            yield
+        finally:
+            request_id_var.reset(token)
+
+
+def _code_name(code: Any) -> str:
+    if isinstance(code, grpc.StatusCode):
+        return code.name
+    return "OK" if code is None else str(code)
+
+
+class AccessLogInterceptor(AroundInterceptor):
+    """One JSON line per RPC: method, status code, duration, peer, request id."""
+
+    @contextlib.asynccontextmanager
+    async def around(
+        self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[None]:
+        started = time.perf_counter()
+        # Read the peer now: once the call is over (a stream closed late by the event loop's async
+        # generator finaliser) asking the core for it crashes the process.
+        peer = context.peer()
+        code: Any = None
+        try:
+            yield
+            code = context.code()
+        except asyncio.CancelledError:
+            code = grpc.StatusCode.CANCELLED
+            raise
+        except BaseException:
+            code = context.code() or grpc.StatusCode.UNKNOWN
+            raise
+        finally:
+            access_log.info(
+                "rpc",
+                extra={
+                    "method": details.method,
+                    "code": _code_name(code),
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                    "peer": peer,
+                    "request_id": current_request_id(),
+                },
+            )
+
+
+class ErrorMappingInterceptor(AroundInterceptor):
+    """Domain errors become their status with ErrorInfo/BadRequest details; anything else is INTERNAL."""
+
+    @contextlib.asynccontextmanager
+    async def around(
+        self, details: grpc.HandlerCallDetails, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[None]:
+        try:
+            yield
+        except (asyncio.CancelledError, grpc.aio.AbortError):
+            raise
+        except errors.Glm3Error as exc:
+            status = rpc_status.to_status(to_rpc_status(exc))
+            await context.abort(status.code, status.details, status.trailing_metadata)
+        except Exception:
+            # The trace stays in the server log; the client gets the request id to quote.
+            log.exception("unexpected error in %s", details.method)
+            request_id = current_request_id()
+            message = "internal error" + (f" (request id {request_id})" if request_id else "")
+            status = rpc_status.to_status(internal_status(message))
+            await context.abort(status.code, status.details, status.trailing_metadata)
+
+
+def default_interceptors() -> list[grpc.aio.ServerInterceptor]:
+    """The interceptors both servers install, in order."""
+    return [RequestIdInterceptor(), AccessLogInterceptor(), ErrorMappingInterceptor()]

@@ -1,0 +1,254 @@
+"""Typed settings of the servers, read once at start: code defaults < YAML file (`--config`) < environment.
+
+Every option is `section.key` in YAML and `GLM3_SECTION_KEY` in the environment (e.g. `server.port` and
+`GLM3_SERVER_PORT`); a few also read a standard variable (`OPENAI_API_KEY`, `OPENAI_BASE_URL`) that a
+`GLM3_*` one overrides. Unknown YAML keys and invalid values are errors that name the key and where its
+value came from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlparse
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+MIB = 1024 * 1024
+ENV_PREFIX = "GLM3_"
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; the message is one line naming the key and its source."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServerSection(Section):
+    host: str = Field(
+        "127.0.0.1",
+        description="address to listen on; 0.0.0.0 or [::] listens on every interface",
+    )
+    port: int = Field(
+        50051, ge=0, le=65535, description="TCP port to listen on; 0 picks a free port"
+    )
+    max_receive_message_bytes: int = Field(
+        16 * MIB,
+        ge=1024,
+        le=1024 * MIB,
+        description="largest request message accepted; larger ones get RESOURCE_EXHAUSTED",
+    )
+    max_send_message_bytes: int = Field(
+        16 * MIB, ge=1024, le=1024 * MIB, description="largest response message sent"
+    )
+    max_concurrent_rpcs: int = Field(
+        1024,
+        ge=1,
+        description="RPCs served at once (open streams included); more get RESOURCE_EXHAUSTED",
+    )
+    keepalive_time_s: float = Field(
+        60.0, gt=0, description="seconds of idleness after which the server pings a client"
+    )
+    keepalive_timeout_s: float = Field(
+        20.0, gt=0, description="seconds to wait for a ping reply before closing the connection"
+    )
+    min_client_ping_interval_s: float = Field(
+        10.0,
+        gt=0,
+        description="clients may ping this often (seconds) without being told too_many_pings",
+    )
+    shutdown_grace_s: float = Field(
+        10.0,
+        ge=0,
+        description="on SIGTERM/SIGINT, seconds running RPCs get to finish before being cancelled",
+    )
+    dependency_probe_interval_s: float = Field(
+        5.0, gt=0, description="seconds between probes of dependencies (storage) for health"
+    )
+    dependency_probe_timeout_s: float = Field(
+        2.0, gt=0, description="a dependency probe slower than this counts as failed"
+    )
+
+
+class LogSection(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="lowest level logged"
+    )
+    format: Literal["json", "text"] = Field(
+        "json", description="json: one JSON object per line; text: for people at a terminal"
+    )
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class StorageSection(Section):
+    uri: str = Field(
+        "./data/lancedb",
+        min_length=1,
+        description="LanceDB URI: a local directory (embedded) or object storage such as s3://bucket/path",
+    )
+
+
+class LlmSection(Section):
+    model: str = Field(
+        "", description="model name on the OpenAI-compatible endpoint; empty means no LLM is used"
+    )
+    base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible endpoint (LiteLLM, vLLM, Ollama, OpenAI); also OPENAI_BASE_URL",
+        json_schema_extra={"env_aliases": ["OPENAI_BASE_URL"]},
+    )
+    api_key: SecretStr | None = Field(
+        None,
+        description="API key for the endpoint; also OPENAI_API_KEY",
+        json_schema_extra={"env_aliases": ["OPENAI_API_KEY"]},
+    )
+    timeout_s: float = Field(30.0, gt=0, description="upper bound of one LLM call, in seconds")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.model)
+
+
+class BaseSettings(Section):
+    """Sections both servers have. Each server's settings add their own sections."""
+
+    server: ServerSection = ServerSection()
+    log: LogSection = LogSection()
+    storage: StorageSection = StorageSection()
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def _sections(model: type[BaseModel]) -> dict[str, type[Section]]:
+    out: dict[str, type[Section]] = {}
+    for name, field in model.model_fields.items():
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, Section):
+            out[name] = annotation
+    return out
+
+
+def env_var(section: str, key: str) -> str:
+    """The environment variable of an option."""
+    return f"{ENV_PREFIX}{section}_{key}".upper()
+
+
+def _env_aliases(field: Any) -> list[str]:
+    extra = field.json_schema_extra
+    return list(extra.get("env_aliases", [])) if isinstance(extra, dict) else []
+
+
+def _section_default(model: type[S], name: str) -> Section:
+    default = model.model_fields[name].default
+    assert isinstance(default, Section)
+    return default
+
+
+def load_settings(
+    model: type[S], config_path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> tuple[S, list[str]]:
+    """Reads the settings; returns them and warnings (e.g. unknown GLM3_ variables of a known section)."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, dict[str, Any]] = {}
+    sources: dict[tuple[str, str], str] = {}
+    sections = _sections(model)
+
+    if config_path is not None:
+        path = Path(config_path)
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            at = f" line {where.line + 1}" if where is not None else ""
+            raise ConfigError(f"config file {path}{at} is not valid YAML") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"config file {path} must hold a mapping of sections")
+        for section, values in loaded.items():
+            if section not in sections:
+                known = ", ".join(sorted(sections))
+                raise ConfigError(f"unknown section '{section}' in {path} (known: {known})")
+            if values is None:
+                continue
+            if not isinstance(values, dict):
+                raise ConfigError(f"section '{section}' in {path} must be a mapping")
+            for key, value in values.items():
+                data.setdefault(section, {})[key] = value
+                sources[(section, str(key))] = str(path)
+
+    warnings: list[str] = []
+    for section, section_model in sections.items():
+        for key, field in section_model.model_fields.items():
+            for var in [*_env_aliases(field), env_var(section, key)]:
+                if var in environ:
+                    data.setdefault(section, {})[key] = environ[var]
+                    sources[(section, key)] = var
+        prefix = f"{ENV_PREFIX}{section.upper()}_"
+        known_vars = {env_var(section, key) for key in section_model.model_fields}
+        for var in environ:
+            if var.startswith(prefix) and var not in known_vars:
+                warnings.append(f"ignoring unknown environment variable {var}")
+
+    merged = {
+        name: {**_section_default(model, name).model_dump(), **values}
+        for name, values in data.items()
+    }
+    try:
+        return model.model_validate(merged), warnings
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(part) for part in err["loc"]]
+        key = ".".join(loc)
+        source = sources.get((loc[0], loc[1]) if len(loc) > 1 else (loc[0], ""), "defaults")
+        if err["type"] == "extra_forbidden":
+            raise ConfigError(f"unknown key '{key}' in {source}") from None
+        value = err.get("input")
+        shown = "***" if "key" in key or "secret" in key else repr(value)
+        message = err["msg"].removeprefix("Value error, ")
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise ConfigError(f"invalid {key} = {shown} from {source}: {message}{more}") from None
+
+
+def describe_options(model: type[BaseSettings]) -> str:
+    """Every option with its environment variable, default and meaning, for `--help`."""
+    lines = ["configuration (YAML section.key / environment variable, default: meaning):"]
+    for section, section_model in _sections(model).items():
+        defaults = _section_default(model, section)
+        for key, field in section_model.model_fields.items():
+            default = getattr(defaults, key)
+            shown = "unset" if default in (None, "") else default
+            if isinstance(default, SecretStr):
+                shown = "***"
+            aliases = _env_aliases(field)
+            env = env_var(section, key) + (f" (or {', '.join(aliases)})" if aliases else "")
+            lines.append(f"  {section}.{key} / {env}, default {shown}:")
+            lines.append(f"      {field.description}")
+    return "\n".join(lines)
+
+
+def redacted_dump(settings: BaseSettings) -> dict[str, Any]:
+    """The settings as plain data with secrets masked, for logs and `--print-config`."""
+    return settings.model_dump(mode="json")

@@ -1,0 +1,1 @@
+"""The ops server: checks, diagnosis, runbooks, escalation and learning."""

@@ -1,0 +1,1 @@
+"""The scoring server: turns signals into scored candidates."""

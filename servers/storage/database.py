@@ -1,0 +1,51 @@
+"""Opening a LanceDB database (embedded directory or object storage) and probing that it still works."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlparse
+
+import lancedb
+
+log = logging.getLogger("glm3.storage")
+
+
+def is_local(uri: str) -> bool:
+    """Whether the URI names a directory on this machine rather than object storage."""
+    scheme = urlparse(uri).scheme
+    return scheme in ("", "file") or len(scheme) == 1  # one letter: a Windows drive
+
+
+def local_path(uri: str) -> Path:
+    """The directory of a local URI (plain path or file: URL)."""
+    return Path(urlparse(uri).path if uri.startswith("file:") else uri)
+
+
+class Database:
+    """An open LanceDB connection. Table-owning stores are built on it (see the scoring and ops stores)."""
+
+    def __init__(self, uri: str, connection: lancedb.AsyncConnection) -> None:
+        self.uri = uri
+        self.connection = connection
+
+    @classmethod
+    async def open(cls, uri: str) -> Database:
+        """Connects; a local directory is created if missing. Raises OSError when that is impossible."""
+        if is_local(uri):
+            local_path(uri).mkdir(parents=True, exist_ok=True)
+        connection = await lancedb.connect_async(uri)
+        log.info("storage open", extra={"uri": uri})
+        return cls(uri, connection)
+
+    async def probe(self) -> None:
+        """Raises when the database cannot be used now (directory gone, bucket unreachable...)."""
+        if is_local(self.uri):
+            path = local_path(self.uri)
+            if not path.is_dir():
+                raise FileNotFoundError(f"storage directory {path} is missing")
+        await self.connection.list_tables()
+
+    async def close(self) -> None:
+        self.connection.close()
+        log.info("storage closed", extra={"uri": self.uri})
