@@ -1,0 +1,164 @@
+"""The scoring domain's data: signals, configs, scores, candidates, feedback. No gRPC, no protobuf.
+
+Field names are the seed's (`../shared/seed-glm3-data-models.md`); the transport converts to and from the
+`glm3.scoring.v1` messages.
+"""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+DIMENSIONS = ("market", "competition", "emotional", "feasibility", "signal_quality")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str, now: datetime | None = None) -> str:
+    """An id in the seed's format: `<prefix>_YYYYmmdd_HHMMSS_xxxxxx` (UTC, 6 random hex digits)."""
+    now = now or utcnow()
+    return f"{prefix}_{now.strftime('%Y%m%d_%H%M%S')}_{secrets.token_hex(3)}"
+
+
+class Verdict(enum.StrEnum):
+    GO = "GO"
+    RESEARCH = "RESEARCH"
+    PASS = "PASS"
+
+
+@dataclass(slots=True)
+class Signal:
+    """A raw signal from a producer (the seed's `Signal`). Empty strings mean absent."""
+
+    title: str
+    description: str
+    source: str
+    id: str = ""
+    timestamp: datetime | None = None
+    source_url: str = ""
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    engagement: dict[str, int] = field(default_factory=dict)
+    author: str = ""
+    extracted_at: datetime | None = None
+    raw_content: str = ""
+    comments: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringConfig:
+    """Weights and thresholds in force for one scoring (the seed's `ScoringConfig`, all values resolved)."""
+
+    market_weight: float = 0.25
+    competition_weight: float = 0.20
+    emotional_weight: float = 0.30
+    feasibility_weight: float = 0.15
+    signal_quality_weight: float = 0.10
+    emotional_threshold: float = 96.0
+    go_threshold: float = 85.0
+    research_threshold: float = 70.0
+
+    def weights(self) -> dict[str, float]:
+        return {d: getattr(self, f"{d}_weight") for d in DIMENSIONS}
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """The five dimension scores, each 0 to 100, higher is better (the numbers of the seed's ScoreBreakdown)."""
+
+    market: float
+    competition: float
+    emotional: float
+    feasibility: float
+    signal_quality: float
+
+    def as_dict(self) -> dict[str, float]:
+        return {d: getattr(self, d) for d in DIMENSIONS}
+
+
+@dataclass(frozen=True, slots=True)
+class Reasoning:
+    """One explanation per dimension (the seed's `*_reasoning` strings)."""
+
+    market: str
+    competition: str
+    emotional: str
+    feasibility: str
+    signal_quality: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {d: getattr(self, d) for d in DIMENSIONS}
+
+
+@dataclass(slots=True)
+class ScoreDraft:
+    """What a scorer returns for one signal; the engine adds the overall score, verdict and identity.
+
+    `analysis` holds at least `scorer` (`heuristic` or `llm`) and `scorer_version`; the LLM scorer adds
+    `model`, `prompt_version` and, when it handed over to the heuristic, `fallback_reason`.
+    """
+
+    scores: Scores
+    reasoning: Reasoning
+    recommendations: list[str]
+    analysis: dict[str, Any]
+
+
+class Scorer(Protocol):
+    """Scores one signal. Implementations: `HeuristicScorer`, `LLMScorer`.
+
+    `timeout` is the time left (seconds) for this signal, derived from the RPC deadline; None means no
+    deadline. A scorer never raises for a bad signal: it has been validated before.
+    """
+
+    name: str
+
+    async def score(
+        self, signal: Signal, config: ScoringConfig, *, timeout: float | None = None
+    ) -> ScoreDraft: ...
+
+
+@dataclass(slots=True)
+class ScoredCandidate:
+    """A fully scored signal (the seed's `ScoredCandidate`), plus its version for rescoring."""
+
+    id: str
+    timestamp: datetime
+    signal_id: str
+    title: str
+    description: str
+    scores: Scores
+    overall_score: float
+    reasoning: Reasoning
+    verdict: Verdict
+    analysis: dict[str, Any]
+    recommendations: list[str]
+    source: str = ""
+    source_url: str = ""
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    version: int = 1
+    previous_candidate_id: str = ""
+
+
+@dataclass(slots=True)
+class Feedback:
+    """What really happened to a candidate, as told by a person."""
+
+    id: str
+    timestamp: datetime
+    candidate_id: str
+    verdict_correct: bool | None = None
+    expected_verdict: Verdict | None = None
+    actual_outcome: str = ""
+    rating: int = 0
+    comment: str = ""
+    submitted_by: str = ""
