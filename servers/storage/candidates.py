@@ -1,0 +1,527 @@
+"""The scoring server's store: signals, candidates and feedback in LanceDB, written by group commit.
+
+A candidate is acknowledged only after its row is committed. Writes from every RPC go through one
+`GroupRunner` (one `add` per table in flight, the batch grows with load), and so do the idempotency
+look-ups. Every `compact_every` commits (or `compact_interval_s`), the tables are compacted, their indexes
+refreshed and old versions pruned, so long streams do not pile up fragments. One scoring server per
+database: idempotency is enforced inside this process.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from lancedb.index import FTS, Bitmap, BTree
+from lancedb.query import ColumnOrdering
+
+from glm3.servers.common.errors import FieldViolation, InvalidArgument
+from glm3.servers.scoring.models import (
+    DIMENSIONS,
+    Feedback,
+    Reasoning,
+    ScoredCandidate,
+    Scores,
+    Signal,
+    Verdict,
+)
+from glm3.servers.storage.database import Database
+from glm3.servers.storage.group import GroupRunner
+from glm3.servers.storage.schemas import CANDIDATES, FEEDBACK, SIGNALS, open_table
+
+log = logging.getLogger("glm3.storage")
+
+_ORDERS = {
+    "time_desc": (("timestamp", False), ("id", False)),
+    "time_asc": (("timestamp", True), ("id", True)),
+    "score_desc": (("overall_score", False), ("timestamp", False), ("id", False)),
+    "score_asc": (("overall_score", True), ("timestamp", True), ("id", True)),
+}
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_timestamp(value: datetime) -> str:
+    return f"arrow_cast({_sql_string(value.isoformat())}, 'Timestamp(Microsecond, Some(\"UTC\"))')"
+
+
+def _sql_literal(value: Any) -> str:
+    if isinstance(value, datetime):
+        return _sql_timestamp(value)
+    if isinstance(value, str):
+        return _sql_string(value)
+    return repr(float(value))
+
+
+def _in_list(column: str, values: Iterable[str]) -> str:
+    return f"{column} IN ({', '.join(_sql_string(v) for v in values)})"
+
+
+@dataclass(slots=True)
+class PendingScore:
+    """A scored signal waiting for its commit. `candidate.version` is set at commit time."""
+
+    signal: Signal
+    candidate: ScoredCandidate
+    rescore: bool
+    received_at: datetime
+
+
+@dataclass(slots=True)
+class Committed:
+    """The candidate a signal ended with: the new one, or the stored one when it was already scored."""
+
+    candidate: ScoredCandidate
+    already_scored: bool
+
+
+@dataclass(slots=True)
+class CandidateFilter:
+    """Filters of ListCandidates; every unset field matches everything."""
+
+    verdicts: tuple[Verdict, ...] = ()
+    min_overall_score: float | None = None
+    max_overall_score: float | None = None
+    source: str = ""
+    category: str = ""
+    tag: str = ""
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+
+    def where(self) -> str:
+        clauses = ["is_latest = true"]
+        if self.verdicts:
+            clauses.append(_in_list("verdict", (v.value for v in self.verdicts)))
+        if self.min_overall_score is not None:
+            clauses.append(f"overall_score >= {float(self.min_overall_score)!r}")
+        if self.max_overall_score is not None:
+            clauses.append(f"overall_score <= {float(self.max_overall_score)!r}")
+        if self.source:
+            clauses.append(f"source = {_sql_string(self.source)}")
+        if self.category:
+            clauses.append(f"category = {_sql_string(self.category)}")
+        if self.tag:
+            clauses.append(f"array_has(tags, {_sql_string(self.tag)})")
+        if self.start_time is not None:
+            clauses.append(f"timestamp >= {_sql_timestamp(self.start_time)}")
+        if self.end_time is not None:
+            clauses.append(f"timestamp < {_sql_timestamp(self.end_time)}")
+        return " AND ".join(clauses)
+
+    def fingerprint(self, order: str) -> str:
+        data = {
+            "v": [v.value for v in self.verdicts],
+            "min": self.min_overall_score,
+            "max": self.max_overall_score,
+            "s": self.source,
+            "c": self.category,
+            "t": self.tag,
+            "from": self.start_time.isoformat() if self.start_time else None,
+            "to": self.end_time.isoformat() if self.end_time else None,
+            "o": order,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class StoredStats:
+    """What the store can tell about scoring in a time range."""
+
+    candidates_total: int = 0
+    verdict_counts: dict[str, int] = field(default_factory=dict)
+    scorer_counts: dict[str, int] = field(default_factory=dict)
+    score_histogram: list[int] = field(default_factory=lambda: [0] * 10)
+    mean_overall_score: float = 0.0
+    feedback_count: int = 0
+    feedback_agreement_rate: float = 0.0
+
+
+def _encode_token(fingerprint: str, key: Sequence[Any]) -> str:
+    payload = [fingerprint, [v.isoformat() if isinstance(v, datetime) else v for v in key]]
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str, fingerprint: str, order: str) -> list[Any]:
+    bad = InvalidArgument(
+        "page_token is invalid",
+        [FieldViolation("page_token", "not a token of this listing (filters and order must not change)")],
+    )
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        found, key = json.loads(raw)
+    except (ValueError, TypeError):
+        raise bad from None
+    columns = _ORDERS[order]
+    if found != fingerprint or not isinstance(key, list) or len(key) != len(columns):
+        raise bad
+    try:
+        return [
+            datetime.fromisoformat(v) if name == "timestamp" else (float(v) if name == "overall_score" else str(v))
+            for (name, _), v in zip(columns, key, strict=True)
+        ]
+    except (ValueError, TypeError):
+        raise bad from None
+
+
+def _after(order: str, key: Sequence[Any]) -> str:
+    """SQL predicate for the rows strictly after `key` in `order` (keyset paging)."""
+    columns = _ORDERS[order]
+    disjuncts = []
+    for i, (name, ascending) in enumerate(columns):
+        equal = [f"{columns[j][0]} = {_sql_literal(key[j])}" for j in range(i)]
+        beyond = f"{name} {'>' if ascending else '<'} {_sql_literal(key[i])}"
+        disjuncts.append("(" + " AND ".join([*equal, beyond]) + ")")
+    return "(" + " OR ".join(disjuncts) + ")"
+
+
+def candidate_from_row(row: dict[str, Any]) -> ScoredCandidate:
+    return ScoredCandidate(
+        id=row["id"],
+        timestamp=row["timestamp"],
+        signal_id=row["signal_id"],
+        title=row["title"],
+        description=row["description"],
+        scores=Scores(**{d: row[d] for d in DIMENSIONS}),
+        overall_score=row["overall_score"],
+        reasoning=Reasoning(**{d: row[f"{d}_reasoning"] for d in DIMENSIONS}),
+        verdict=Verdict(row["verdict"]),
+        analysis=json.loads(row["analysis_json"]),
+        recommendations=list(row["recommendations"] or []),
+        source=row["source"],
+        source_url=row["source_url"],
+        category=row["category"],
+        tags=list(row["tags"] or []),
+        version=row["version"],
+        previous_candidate_id=row["previous_candidate_id"],
+    )
+
+
+def _candidate_columns(pending: Sequence[PendingScore]) -> pa.Table:
+    candidates = [p.candidate for p in pending]
+    columns: dict[str, list[Any]] = {
+        "id": [c.id for c in candidates],
+        "timestamp": [c.timestamp for c in candidates],
+        "signal_id": [c.signal_id for c in candidates],
+        "version": [c.version for c in candidates],
+        "previous_candidate_id": [c.previous_candidate_id for c in candidates],
+        "is_latest": [True] * len(candidates),
+        "title": [c.title for c in candidates],
+        "description": [c.description for c in candidates],
+        "overall_score": [c.overall_score for c in candidates],
+        "verdict": [c.verdict.value for c in candidates],
+        "analysis_json": [json.dumps(c.analysis, separators=(",", ":"), default=str) for c in candidates],
+        "recommendations": [c.recommendations for c in candidates],
+        "source": [c.source for c in candidates],
+        "source_url": [c.source_url for c in candidates],
+        "category": [c.category for c in candidates],
+        "tags": [c.tags for c in candidates],
+        "scorer": [str(c.analysis.get("scorer", "")) for c in candidates],
+        "latency_ms": [float(c.analysis.get("latency_ms", 0.0)) for c in candidates],
+        "fallback": ["fallback_reason" in c.analysis for c in candidates],
+        "search_text": [
+            "\n".join([c.title, c.description, *c.reasoning.as_dict().values()]) for c in candidates
+        ],
+    }
+    for d in DIMENSIONS:
+        columns[d] = [getattr(c.scores, d) for c in candidates]
+        columns[f"{d}_reasoning"] = [getattr(c.reasoning, d) for c in candidates]
+    return pa.Table.from_pydict(columns, schema=CANDIDATES)
+
+
+def _signal_columns(pending: Sequence[PendingScore]) -> pa.Table:
+    signals = [p.signal for p in pending]
+    return pa.Table.from_pydict(
+        {
+            "id": [s.id for s in signals],
+            "timestamp": [s.timestamp for s in signals],
+            "source": [s.source for s in signals],
+            "source_url": [s.source_url for s in signals],
+            "title": [s.title for s in signals],
+            "description": [s.description for s in signals],
+            "category": [s.category for s in signals],
+            "tags": [s.tags for s in signals],
+            "engagement_json": [json.dumps(s.engagement, separators=(",", ":")) for s in signals],
+            "author": [s.author for s in signals],
+            "extracted_at": [s.extracted_at for s in signals],
+            "raw_content": [s.raw_content for s in signals],
+            "comments": [s.comments for s in signals],
+            "received_at": [p.received_at for p in pending],
+        },
+        schema=SIGNALS,
+    )
+
+
+class CandidateStore:
+    """Signals, candidates and feedback of the scoring server."""
+
+    def __init__(
+        self,
+        database: Database,
+        tables: dict[str, Any],
+        *,
+        compact_every: int,
+        compact_interval_s: float,
+        keep_versions_s: float,
+    ) -> None:
+        self.database = database
+        self.signals = tables["signals"]
+        self.candidates = tables["candidates"]
+        self.feedback = tables["feedback"]
+        self.reachable = True
+        self._compact_every = compact_every
+        self._compact_interval_s = compact_interval_s
+        self._keep_versions = timedelta(seconds=keep_versions_s)
+        self._commits_since_compaction = 0
+        self._last_compaction = time.monotonic()
+        self.compactions = 0
+        self._writer: GroupRunner[PendingScore, Committed] = GroupRunner(
+            "candidate-commit", self._commit, after_run=self._maybe_compact
+        )
+        self._lookups: GroupRunner[str, ScoredCandidate | None] = GroupRunner("candidate-lookup", self._lookup)
+
+    @classmethod
+    async def open(
+        cls,
+        database: Database,
+        *,
+        compact_every: int = 64,
+        compact_interval_s: float = 60.0,
+        keep_versions_s: float = 300.0,
+    ) -> CandidateStore:
+        connection = database.connection
+        tables = {
+            "signals": await open_table(connection, "signals", SIGNALS),
+            "candidates": await open_table(connection, "candidates", CANDIDATES),
+            "feedback": await open_table(connection, "feedback", FEEDBACK),
+        }
+        store = cls(
+            database,
+            tables,
+            compact_every=compact_every,
+            compact_interval_s=compact_interval_s,
+            keep_versions_s=keep_versions_s,
+        )
+        await store._ensure_indexes()
+        store._writer.start()
+        store._lookups.start()
+        return store
+
+    async def close(self) -> None:
+        """Commits everything pending, then stops the background writers."""
+        await self._writer.close()
+        await self._lookups.close()
+
+    @property
+    def writes_idle(self) -> bool:
+        """No commit is waiting or running."""
+        return self._writer.idle
+
+    @property
+    def commit_runs(self) -> int:
+        return self._writer.runs
+
+    # -- writes -------------------------------------------------------------------------------------
+
+    async def commit(self, pending: Sequence[PendingScore]) -> list[Committed]:
+        """Stores scored signals (grouped with other callers' into one add per table); returns, per item,
+        the candidate it ended with. Idempotent on signal id unless the item asks to rescore."""
+        return await self._writer.submit(pending)
+
+    async def _commit(self, pending: list[PendingScore]) -> list[Committed]:
+        try:
+            stored = await self._latest_by_signal({p.signal.id for p in pending})
+            latest: dict[str, ScoredCandidate] = dict(stored)
+            outcomes: list[Committed] = []
+            to_write: list[PendingScore] = []
+            demote: list[str] = []
+            for item in pending:
+                previous = latest.get(item.signal.id)
+                if previous is not None and not item.rescore:
+                    outcomes.append(Committed(previous, already_scored=True))
+                    continue
+                if previous is not None:
+                    item.candidate.version = previous.version + 1
+                    item.candidate.previous_candidate_id = previous.id
+                    if stored.get(item.signal.id) is previous:
+                        demote.append(previous.id)  # a stored row; one superseded in this batch is
+                        # written with is_latest false below
+                latest[item.signal.id] = item.candidate
+                to_write.append(item)
+                outcomes.append(Committed(item.candidate, already_scored=False))
+            if to_write:
+                await self.signals.add(_signal_columns(to_write))
+                table = _candidate_columns(to_write)
+                superseded = {p.candidate.id for p in to_write if latest.get(p.signal.id) is not p.candidate}
+                if superseded:
+                    mask = pc.invert(pc.is_in(table["id"], pa.array(sorted(superseded))))
+                    table = table.set_column(table.schema.get_field_index("is_latest"), "is_latest", mask)
+                await self.candidates.add(table)
+                if demote:
+                    await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
+                self._commits_since_compaction += 1
+        except Exception:
+            self.reachable = False
+            raise
+        self.reachable = True
+        return outcomes
+
+    async def _maybe_compact(self) -> None:
+        due = self._commits_since_compaction >= self._compact_every or (
+            self._commits_since_compaction > 0
+            and time.monotonic() - self._last_compaction >= self._compact_interval_s
+        )
+        if due:
+            await self.compact()
+
+    async def compact(self) -> None:
+        """Merges small fragments, builds missing indexes, refreshes them, prunes old versions."""
+        self._commits_since_compaction = 0
+        self._last_compaction = time.monotonic()
+        started = time.perf_counter()
+        await self._ensure_indexes()
+        for table in (self.signals, self.candidates, self.feedback):
+            await table.optimize(cleanup_older_than=self._keep_versions)
+        self.compactions += 1
+        log.info("storage compacted", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+
+    async def _ensure_indexes(self) -> None:
+        """Creates missing indexes. They are made at open, even on empty tables: the full-text index also
+        decides how rows not yet indexed are tokenised (lower-cased, stemmed), so search is consistent."""
+        have = {index.columns[0] for index in await self.candidates.list_indices()}
+        wanted = {
+            "id": BTree(),
+            "signal_id": BTree(),
+            "verdict": Bitmap(),
+            "search_text": FTS(),
+        }
+        for column, config in wanted.items():
+            if column not in have:
+                await self.candidates.create_index(column, config=config)
+        if "candidate_id" not in {index.columns[0] for index in await self.feedback.list_indices()}:
+            await self.feedback.create_index("candidate_id", config=BTree())
+
+    async def add_feedback(self, feedback: Feedback, candidate_verdict: Verdict) -> None:
+        row = pa.Table.from_pydict(
+            {
+                "id": [feedback.id],
+                "timestamp": [feedback.timestamp],
+                "candidate_id": [feedback.candidate_id],
+                "verdict_correct": [feedback.verdict_correct],
+                "expected_verdict": [feedback.expected_verdict.value if feedback.expected_verdict else ""],
+                "actual_outcome": [feedback.actual_outcome],
+                "rating": [feedback.rating],
+                "comment": [feedback.comment],
+                "submitted_by": [feedback.submitted_by],
+                "candidate_verdict": [candidate_verdict.value],
+            },
+            schema=FEEDBACK,
+        )
+        await self.feedback.add(row)
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    async def _latest_by_signal(self, signal_ids: Iterable[str]) -> dict[str, ScoredCandidate]:
+        ids = sorted(set(signal_ids))
+        if not ids:
+            return {}
+        rows = await self.candidates.query().where(f"{_in_list('signal_id', ids)} AND is_latest = true").to_list()
+        found: dict[str, ScoredCandidate] = {}
+        for row in rows:
+            candidate = candidate_from_row(row)
+            known = found.get(candidate.signal_id)
+            if known is None or candidate.version > known.version:
+                found[candidate.signal_id] = candidate
+        return found
+
+    async def _lookup(self, signal_ids: list[str]) -> list[ScoredCandidate | None]:
+        found = await self._latest_by_signal(signal_ids)
+        return [found.get(signal_id) for signal_id in signal_ids]
+
+    async def latest_for_signals(self, signal_ids: Sequence[str]) -> list[ScoredCandidate | None]:
+        """The latest stored candidate of each signal id (None if never scored); grouped with other callers."""
+        return await self._lookups.submit(signal_ids)
+
+    async def get(self, candidate_id: str) -> ScoredCandidate | None:
+        rows = await self.candidates.query().where(f"id = {_sql_string(candidate_id)}").limit(1).to_list()
+        return candidate_from_row(rows[0]) if rows else None
+
+    async def get_by_signal(self, signal_id: str) -> ScoredCandidate | None:
+        return (await self._latest_by_signal([signal_id])).get(signal_id)
+
+    async def list(
+        self, filters: CandidateFilter, order: str, page_size: int, page_token: str
+    ) -> tuple[list[ScoredCandidate], str, int]:
+        """One page of candidates (keyset paging), the next page token ('' at the end), and the total."""
+        fingerprint = filters.fingerprint(order)
+        where = filters.where()
+        total = await self.candidates.count_rows(where)
+        if page_token:
+            where = f"{where} AND {_after(order, _decode_token(page_token, fingerprint, order))}"
+        ordering = [ColumnOrdering(column_name=name, ascending=asc) for name, asc in _ORDERS[order]]
+        rows = await self.candidates.query().where(where).order_by(ordering).limit(page_size + 1).to_list()
+        candidates = [candidate_from_row(row) for row in rows[:page_size]]
+        next_token = ""
+        if len(rows) > page_size:
+            last = rows[page_size - 1]
+            next_token = _encode_token(fingerprint, [last[name] for name, _ in _ORDERS[order]])
+        return candidates, next_token, total
+
+    async def search(
+        self, text: str, limit: int, verdicts: Sequence[Verdict] = ()
+    ) -> list[tuple[ScoredCandidate, float]]:
+        where = "is_latest = true"
+        if verdicts:
+            where += " AND " + _in_list("verdict", (v.value for v in verdicts))
+        rows = (
+            await self.candidates.query()
+            .nearest_to_text(text, columns=["search_text"])
+            .where(where)
+            .limit(limit)
+            .to_list()
+        )
+        return [(candidate_from_row(row), float(row.get("_score", 0.0))) for row in rows]
+
+    async def stats(self, start: datetime | None, end: datetime | None) -> StoredStats:
+        time_filter = CandidateFilter(start_time=start, end_time=end)
+        table = await (
+            self.candidates.query()
+            .where(time_filter.where())
+            .select(["overall_score", "verdict", "scorer"])
+            .to_arrow()
+        )
+        stats = StoredStats(candidates_total=table.num_rows)
+        if table.num_rows:
+            for column, target in (("verdict", stats.verdict_counts), ("scorer", stats.scorer_counts)):
+                counts = pc.value_counts(table[column])
+                for entry in counts.to_pylist():
+                    target[entry["values"]] = entry["counts"]
+            scores = table["overall_score"]
+            stats.mean_overall_score = round(pc.mean(scores).as_py(), 2)
+            buckets = pc.min_element_wise(pc.floor(pc.divide(scores, 10.0)), 9.0).cast(pa.int64())
+            for entry in pc.value_counts(buckets).to_pylist():
+                stats.score_histogram[int(entry["values"])] = entry["counts"]
+        feedback_where = []
+        if start is not None:
+            feedback_where.append(f"timestamp >= {_sql_timestamp(start)}")
+        if end is not None:
+            feedback_where.append(f"timestamp < {_sql_timestamp(end)}")
+        query = self.feedback.query().select(["verdict_correct"])
+        if feedback_where:
+            query = query.where(" AND ".join(feedback_where))
+        feedback = await query.to_arrow()
+        stats.feedback_count = feedback.num_rows
+        judged = pc.drop_null(feedback["verdict_correct"]) if feedback.num_rows else pa.array([], pa.bool_())
+        if len(judged):
+            stats.feedback_agreement_rate = round(pc.sum(judged.cast(pa.int64())).as_py() / len(judged), 4)
+        return stats

@@ -1,0 +1,135 @@
+"""The LanceDB table schemas of both servers, their version, and opening a table at the right version.
+
+Each table carries its schema version in the Arrow schema metadata (`glm3.schema_version`). Opening a table
+written by an older version runs the migrations registered here; one written by a newer version is refused
+(an older server must not write rows a newer one cannot read).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import lancedb
+import pyarrow as pa
+
+log = logging.getLogger("glm3.storage")
+
+VERSION_KEY = b"glm3.schema_version"
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+STRINGS = pa.list_(pa.string())
+
+
+def _schema(version: int, *fields: tuple[str, pa.DataType]) -> pa.Schema:
+    return pa.schema(list(fields), metadata={VERSION_KEY: str(version).encode()})
+
+
+# The raw signals as received (append-only: a rescore with new content appends a newer row).
+SIGNALS = _schema(
+    1,
+    ("id", pa.string()),
+    ("timestamp", TIMESTAMP),
+    ("source", pa.string()),
+    ("source_url", pa.string()),
+    ("title", pa.string()),
+    ("description", pa.string()),
+    ("category", pa.string()),
+    ("tags", STRINGS),
+    ("engagement_json", pa.string()),
+    ("author", pa.string()),
+    ("extracted_at", TIMESTAMP),
+    ("raw_content", pa.string()),
+    ("comments", STRINGS),
+    ("received_at", TIMESTAMP),
+)
+
+# Scored candidates. Dimension scores and reasoning are columns (filterable); `analysis` is JSON text;
+# `search_text` joins title, description and reasoning for the full-text index; `is_latest` marks the
+# newest version of each signal's candidate (a rescore demotes the previous one).
+CANDIDATES = _schema(
+    1,
+    ("id", pa.string()),
+    ("timestamp", TIMESTAMP),
+    ("signal_id", pa.string()),
+    ("version", pa.int32()),
+    ("previous_candidate_id", pa.string()),
+    ("is_latest", pa.bool_()),
+    ("title", pa.string()),
+    ("description", pa.string()),
+    ("market", pa.float64()),
+    ("competition", pa.float64()),
+    ("emotional", pa.float64()),
+    ("feasibility", pa.float64()),
+    ("signal_quality", pa.float64()),
+    ("overall_score", pa.float64()),
+    ("market_reasoning", pa.string()),
+    ("competition_reasoning", pa.string()),
+    ("emotional_reasoning", pa.string()),
+    ("feasibility_reasoning", pa.string()),
+    ("signal_quality_reasoning", pa.string()),
+    ("verdict", pa.string()),
+    ("analysis_json", pa.string()),
+    ("recommendations", STRINGS),
+    ("source", pa.string()),
+    ("source_url", pa.string()),
+    ("category", pa.string()),
+    ("tags", STRINGS),
+    ("scorer", pa.string()),
+    ("latency_ms", pa.float64()),
+    ("fallback", pa.bool_()),
+    ("search_text", pa.string()),
+)
+
+FEEDBACK = _schema(
+    1,
+    ("id", pa.string()),
+    ("timestamp", TIMESTAMP),
+    ("candidate_id", pa.string()),
+    ("verdict_correct", pa.bool_()),
+    ("expected_verdict", pa.string()),
+    ("actual_outcome", pa.string()),
+    ("rating", pa.int32()),
+    ("comment", pa.string()),
+    ("submitted_by", pa.string()),
+    ("candidate_verdict", pa.string()),
+)
+
+TABLES: dict[str, pa.Schema] = {"signals": SIGNALS, "candidates": CANDIDATES, "feedback": FEEDBACK}
+
+# (table, from_version) -> coroutine migrating the table one version up. None registered yet.
+Migration = Callable[[lancedb.AsyncTable], Awaitable[None]]
+MIGRATIONS: dict[tuple[str, int], Migration] = {}
+
+
+class SchemaError(RuntimeError):
+    """A table cannot be used by this server (written by a newer version, or no migration path)."""
+
+
+def schema_version(schema: pa.Schema) -> int:
+    raw = (schema.metadata or {}).get(VERSION_KEY)
+    return int(raw) if raw else 0
+
+
+async def open_table(db: lancedb.AsyncConnection, name: str, schema: pa.Schema) -> lancedb.AsyncTable:
+    """Opens the table, creating it empty if missing and migrating it if it is older than `schema`."""
+    wanted = schema_version(schema)
+    existing = (await db.list_tables()).tables
+    if name not in existing:
+        table = await db.create_table(name, schema=schema, exist_ok=True)
+        log.info("table created", extra={"table": name, "schema_version": wanted})
+        return table
+    table = await db.open_table(name)
+    found = schema_version(await table.schema())
+    if found > wanted:
+        raise SchemaError(
+            f"table {name} has schema version {found}, newer than this server's {wanted}: upgrade the server"
+        )
+    while found < wanted:
+        migrate = MIGRATIONS.get((name, found))
+        if migrate is None:
+            raise SchemaError(f"table {name}: no migration from schema version {found} to {wanted}")
+        await migrate(table)
+        found += 1
+        log.info("table migrated", extra={"table": name, "schema_version": found})
+    return table
