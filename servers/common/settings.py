@@ -112,6 +112,23 @@ class LlmSection(Section):
         json_schema_extra={"env_aliases": ["OPENAI_API_KEY"]},
     )
     timeout_s: float = Field(30.0, gt=0, description="upper bound of one LLM call, in seconds")
+    concurrency: int = Field(
+        32, ge=1, le=4096, description="LLM calls in flight at once; more signals wait their turn"
+    )
+    cache_size: int = Field(
+        10_000,
+        ge=0,
+        description="LLM results kept in memory (LRU) so the same signal is not paid for twice; 0 disables",
+    )
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="LLM requests per signal on 429, 5xx or connection errors before falling back to the heuristic",
+    )
+    retry_backoff_s: float = Field(
+        0.5, ge=0, description="first wait before retrying an LLM request, doubled each retry, with jitter"
+    )
 
     @field_validator("base_url")
     @classmethod

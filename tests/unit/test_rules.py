@@ -1,0 +1,74 @@
+"""Scoring rules: verdicts at every threshold boundary, weighted overall score, config checks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from glm3.servers.scoring.models import ScoringConfig, Scores, Verdict
+from glm3.servers.scoring.rules import overall_score, resolve_config, verdict
+
+DEFAULT = ScoringConfig()
+
+
+@pytest.mark.parametrize(
+    ("overall", "emotional", "expected"),
+    [
+        (100.0, 0.0, Verdict.GO),
+        (85.0, 0.0, Verdict.GO),  # go_threshold is inclusive
+        (84.99, 0.0, Verdict.RESEARCH),
+        (84.99, 95.99, Verdict.RESEARCH),
+        (84.99, 96.0, Verdict.GO),  # emotional_threshold is inclusive
+        (70.0, 96.0, Verdict.GO),  # research_threshold is inclusive for the emotional rule too
+        (70.0, 95.99, Verdict.RESEARCH),
+        (69.99, 100.0, Verdict.PASS),  # the emotional rule needs RESEARCH level first
+        (69.99, 0.0, Verdict.PASS),
+        (0.0, 0.0, Verdict.PASS),
+    ],
+)
+def test_verdict_table(overall: float, emotional: float, expected: Verdict) -> None:
+    assert verdict(overall, emotional, DEFAULT) is expected
+
+
+def test_verdict_follows_overridden_thresholds() -> None:
+    config, violations = resolve_config(DEFAULT, {"go_threshold": 60.0, "research_threshold": 40.0, "emotional_threshold": 50.0})
+    assert violations == []
+    assert verdict(60.0, 0.0, config) is Verdict.GO
+    assert verdict(59.9, 50.0, config) is Verdict.GO
+    assert verdict(59.9, 49.9, config) is Verdict.RESEARCH
+    assert verdict(39.9, 100.0, config) is Verdict.PASS
+
+
+def test_overall_is_the_weighted_sum() -> None:
+    scores = Scores(market=80, competition=60, emotional=90, feasibility=70, signal_quality=50)
+    expected = 80 * 0.25 + 60 * 0.20 + 90 * 0.30 + 70 * 0.15 + 50 * 0.10
+    assert overall_score(scores, DEFAULT) == round(expected, 2)
+    only_market, _ = resolve_config(
+        DEFAULT,
+        {"market_weight": 1.0, "competition_weight": 0, "emotional_weight": 0, "feasibility_weight": 0, "signal_quality_weight": 0},
+    )
+    assert overall_score(scores, only_market) == 80.0
+
+
+def test_weights_must_sum_to_one() -> None:
+    _, violations = resolve_config(DEFAULT, {"market_weight": 0.5})
+    assert [v.field for v in violations] == ["config.market_weight"]
+    assert "sum to 1" in violations[0].description
+    _, violations = resolve_config(DEFAULT, {"market_weight": 0.35, "competition_weight": 0.10})
+    assert violations == []
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"market_weight": -0.1, "competition_weight": 0.55}, "config.market_weight"),
+        ({"go_threshold": 101.0}, "config.go_threshold"),
+        ({"emotional_threshold": -1.0}, "config.emotional_threshold"),
+        ({"research_threshold": 90.0}, "config.research_threshold"),  # above go_threshold 85
+        ({"go_threshold": math.nan}, "config.go_threshold"),
+    ],
+)
+def test_out_of_range_values_are_named(overrides: dict[str, float], field: str) -> None:
+    _, violations = resolve_config(DEFAULT, overrides)
+    assert field in [v.field for v in violations]
