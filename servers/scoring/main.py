@@ -8,8 +8,12 @@ from glm3.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
 from glm3.servers.common.app import ServerDeps, ServiceBinding
 from glm3.servers.common.health import DependencyProbe
 from glm3.servers.common.runner import run_main
+from glm3.servers.scoring.engine import ScoringEngine
+from glm3.servers.scoring.heuristic import HeuristicScorer
+from glm3.servers.scoring.models import Scorer
 from glm3.servers.scoring.servicer import SERVICE_NAME, ScoringServicer
 from glm3.servers.scoring.settings import ScoringSettings
+from glm3.servers.storage.candidates import CandidateStore
 from glm3.servers.storage.database import Database
 
 PROG = "glm3-scoring-server"
@@ -18,12 +22,33 @@ PROG = "glm3-scoring-server"
 async def make_deps(settings: ScoringSettings) -> ServerDeps:
     """Opens what the scoring server needs and says how to probe and close it."""
     database = await Database.open(settings.storage.uri)
+    tuning = settings.scoring
+    store = await CandidateStore.open(
+        database,
+        compact_every=tuning.compact_every_commits,
+        compact_interval_s=tuning.compact_interval_s,
+        keep_versions_s=tuning.keep_versions_s,
+    )
+    heuristic = HeuristicScorer()
+    scorer: Scorer = heuristic
+    llm = None
+    if settings.llm.configured:
+        from glm3.servers.scoring.llm import LLMScorer  # only servers with an LLM pay for importing openai
+
+        llm = LLMScorer(settings.llm, fallback=heuristic)
+        scorer = llm
+    engine = ScoringEngine(store, scorer, tuning.config(), llm=llm)
+    servicer = ScoringServicer(engine, stream_window=tuning.stream_window)
+
+    async def close_llm() -> None:
+        if llm is not None:
+            await llm.close()
+
     return ServerDeps(
-        services=[
-            ServiceBinding(SERVICE_NAME, ScoringServicer(), pb_grpc.add_ScoringServiceServicer_to_server)
-        ],
+        services=[ServiceBinding(SERVICE_NAME, servicer, pb_grpc.add_ScoringServiceServicer_to_server)],
         probes=[DependencyProbe("storage", database.probe)],
-        closers=[database.close],
+        # Pending candidates are committed before the database closes.
+        closers=[store.close, close_llm, database.close],
     )
 
 

@@ -83,5 +83,17 @@ async def test_seed_json_is_accepted_and_errors_show_details(scoring_server: Run
         "-plaintext", "-d", json.dumps({"signal": seed_signal}),
         scoring_server.target, "glm3.scoring.v1.ScoringService/Score",
     )
-    assert code == 64 + 12, err  # grpcurl exits 64 + the status code; UNIMPLEMENTED until the scoring issue
-    assert "Unimplemented" in err and "NOT_IMPLEMENTED" in err
+    assert code == 0, err
+    candidate = json.loads(out)["candidate"]
+    assert candidate["signal_id"] == seed_signal["id"]
+    assert candidate["verdict"] in {"VERDICT_GO", "VERDICT_RESEARCH", "VERDICT_PASS"}
+    assert set(candidate["scores"]) >= {"market", "competition", "emotional", "feasibility", "signal_quality"}
+
+    # A bad signal: INVALID_ARGUMENT (exit 64 + 3) with the field violations printed by grpcurl.
+    bad = dict(seed_signal, id="signal_20240101_120000_bad000", title="", engagement={"upvotes": -1})
+    code, out, err = await grpcurl(
+        "-plaintext", "-d", json.dumps({"signal": bad}),
+        scoring_server.target, "glm3.scoring.v1.ScoringService/Score",
+    )
+    assert code == 64 + 3, err
+    assert "signal.title" in err and "signal.engagement" in err, err

@@ -38,7 +38,7 @@ class _CandidateOrderEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Candid
     CANDIDATE_ORDER_SCORE_DESC: _CandidateOrder.ValueType  # 3
     """Highest overall score first (ties: newest first)."""
     CANDIDATE_ORDER_SCORE_ASC: _CandidateOrder.ValueType  # 4
-    """Lowest overall score first (ties: newest first)."""
+    """Lowest overall score first (ties: oldest first)."""
 
 class CandidateOrder(_CandidateOrder, metaclass=_CandidateOrderEnumTypeWrapper):
     """How to order listed candidates."""
@@ -52,7 +52,7 @@ CANDIDATE_ORDER_TIME_ASC: CandidateOrder.ValueType  # 2
 CANDIDATE_ORDER_SCORE_DESC: CandidateOrder.ValueType  # 3
 """Highest overall score first (ties: newest first)."""
 CANDIDATE_ORDER_SCORE_ASC: CandidateOrder.ValueType  # 4
-"""Lowest overall score first (ties: newest first)."""
+"""Lowest overall score first (ties: oldest first)."""
 Global___CandidateOrder: _TypeAlias = CandidateOrder  # noqa: Y015
 
 @_typing.final
@@ -276,7 +276,9 @@ class SignalBatch(_message.Message):
     """Score again signals whose ids were already scored."""
     @_builtins.property
     def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___StreamSignal]:
-        """The signals, 1 to 1,000 per frame."""
+        """The signals, 1 to 1,000 per frame. A frame with no items is skipped; a larger one is answered with one
+        INVALID_ARGUMENT result per item.
+        """
 
     @_builtins.property
     def config(self) -> _candidate_pb2.ScoringConfig:

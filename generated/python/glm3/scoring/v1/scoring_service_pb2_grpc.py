@@ -135,7 +135,7 @@ class ScoringServiceServicer:
 
     def ScoreUpload(self, request_iterator, context):
         """Upload-only variant for producers that do not need results one by one: stream signal frames in, get
-        one summary out when the client half-closes.
+        one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -64,7 +64,7 @@ class ScoringServiceStub:
     """
     ScoreUpload: _grpc.StreamUnaryMultiCallable[_scoring_service_pb2.ScoreUploadRequest, _scoring_service_pb2.ScoreUploadResponse]
     """Upload-only variant for producers that do not need results one by one: stream signal frames in, get
-    one summary out when the client half-closes.
+    one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
     """
     GetCandidate: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetCandidateRequest, _scoring_service_pb2.GetCandidateResponse]
     """Returns one stored candidate by candidate id or by signal id (its latest version)."""
@@ -115,7 +115,7 @@ class ScoringServiceAsyncStub(ScoringServiceStub):
     """
     ScoreUpload: _aio.StreamUnaryMultiCallable[_scoring_service_pb2.ScoreUploadRequest, _scoring_service_pb2.ScoreUploadResponse]  # type: ignore[assignment]
     """Upload-only variant for producers that do not need results one by one: stream signal frames in, get
-    one summary out when the client half-closes.
+    one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
     """
     GetCandidate: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetCandidateRequest, _scoring_service_pb2.GetCandidateResponse]  # type: ignore[assignment]
     """Returns one stored candidate by candidate id or by signal id (its latest version)."""
@@ -187,7 +187,7 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_scoring_service_pb2.ScoreUploadResponse, _abc.Awaitable[_scoring_service_pb2.ScoreUploadResponse]]:
         """Upload-only variant for producers that do not need results one by one: stream signal frames in, get
-        one summary out when the client half-closes.
+        one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
         """
 
     @_abc_1.abstractmethod
