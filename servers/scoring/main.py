@@ -23,11 +23,17 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
     """Opens what the scoring server needs and says how to probe and close it."""
     database = await Database.open(settings.storage.uri)
     tuning = settings.scoring
+    embedder = None
+    if settings.embedding.configured:
+        from glm3.servers.scoring.embeddings import Embedder
+
+        embedder = Embedder(settings.embedding, settings.llm)
     store = await CandidateStore.open(
         database,
         compact_every=tuning.compact_every_commits,
         compact_interval_s=tuning.compact_interval_s,
         keep_versions_s=tuning.keep_versions_s,
+        embedder=embedder,
     )
     heuristic = HeuristicScorer()
     scorer: Scorer = heuristic
@@ -40,15 +46,17 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
     engine = ScoringEngine(store, scorer, tuning.config(), llm=llm)
     servicer = ScoringServicer(engine, stream_window=tuning.stream_window)
 
-    async def close_llm() -> None:
+    async def close_clients() -> None:
         if llm is not None:
             await llm.close()
+        if embedder is not None:
+            await embedder.close()
 
     return ServerDeps(
         services=[ServiceBinding(SERVICE_NAME, servicer, pb_grpc.add_ScoringServiceServicer_to_server)],
         probes=[DependencyProbe("storage", database.probe)],
         # Pending candidates are committed before the database closes.
-        closers=[store.close, close_llm, database.close],
+        closers=[store.close, close_clients, database.close],
     )
 
 

@@ -392,11 +392,11 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             violations.append(FieldViolation("limit", f"must be 0 to 100, got {request.limit}"))
         if violations:
             raise InvalidArgument("invalid search request", violations)
-        hits = await self.engine.store.search(
+        hits, mode = await self.engine.store.search(
             request.query, request.limit or 20, _verdicts(request.verdicts, "verdicts")
         )
         return pb.SearchCandidatesResponse(
-            hits=[pb.SearchHit(candidate=candidate_to_pb(c), relevance=score) for c, score in hits], mode="fts"
+            hits=[pb.SearchHit(candidate=candidate_to_pb(c), relevance=score) for c, score in hits], mode=mode
         )
 
     async def SubmitFeedback(

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,7 +36,7 @@ from glm3.servers.scoring.models import (
 )
 from glm3.servers.storage.database import Database
 from glm3.servers.storage.group import GroupRunner
-from glm3.servers.storage.schemas import CANDIDATES, FEEDBACK, SIGNALS, open_table
+from glm3.servers.storage.schemas import CANDIDATES, FEEDBACK, SIGNALS, candidate_vectors, open_table
 
 log = logging.getLogger("glm3.storage")
 
@@ -46,6 +46,23 @@ _ORDERS = {
     "score_desc": (("overall_score", False), ("timestamp", False), ("id", False)),
     "score_asc": (("overall_score", True), ("timestamp", True), ("id", True)),
 }
+
+
+# Reciprocal rank fusion constant for hybrid search (the usual 60: a hit's weight is 1 / (60 + rank)).
+_RRF_K = 60
+
+
+class TextEmbedder(Protocol):
+    """What the store needs to embed candidates and queries (`glm3.servers.scoring.embeddings.Embedder`)."""
+
+    model: str
+
+    async def embed(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+def search_text(candidate: ScoredCandidate) -> str:
+    """What search looks at: title, description and the reasoning of every dimension."""
+    return "\n".join([candidate.title, candidate.description, *candidate.reasoning.as_dict().values()])
 
 
 def _sql_string(value: str) -> str:
@@ -229,9 +246,7 @@ def _candidate_columns(pending: Sequence[PendingScore]) -> pa.Table:
         "scorer": [str(c.analysis.get("scorer", "")) for c in candidates],
         "latency_ms": [float(c.analysis.get("latency_ms", 0.0)) for c in candidates],
         "fallback": ["fallback_reason" in c.analysis for c in candidates],
-        "search_text": [
-            "\n".join([c.title, c.description, *c.reasoning.as_dict().values()]) for c in candidates
-        ],
+        "search_text": [search_text(c) for c in candidates],
     }
     for d in DIMENSIONS:
         columns[d] = [getattr(c.scores, d) for c in candidates]
@@ -273,8 +288,12 @@ class CandidateStore:
         compact_every: int,
         compact_interval_s: float,
         keep_versions_s: float,
+        embedder: TextEmbedder | None = None,
     ) -> None:
         self.database = database
+        self.embedder = embedder
+        self._vector_tables: dict[int, Any] = {}
+        self.embedded = 0
         self.signals = tables["signals"]
         self.candidates = tables["candidates"]
         self.feedback = tables["feedback"]
@@ -289,6 +308,7 @@ class CandidateStore:
             "candidate-commit", self._commit, after_run=self._maybe_compact
         )
         self._lookups: GroupRunner[str, ScoredCandidate | None] = GroupRunner("candidate-lookup", self._lookup)
+        self._embeddings: GroupRunner[ScoredCandidate, None] = GroupRunner("candidate-embed", self._embed)
 
     @classmethod
     async def open(
@@ -298,6 +318,7 @@ class CandidateStore:
         compact_every: int = 64,
         compact_interval_s: float = 60.0,
         keep_versions_s: float = 300.0,
+        embedder: TextEmbedder | None = None,
     ) -> CandidateStore:
         connection = database.connection
         tables = {
@@ -311,16 +332,24 @@ class CandidateStore:
             compact_every=compact_every,
             compact_interval_s=compact_interval_s,
             keep_versions_s=keep_versions_s,
+            embedder=embedder,
         )
         await store._ensure_indexes()
         store._writer.start()
         store._lookups.start()
+        store._embeddings.start()
         return store
 
     async def close(self) -> None:
-        """Commits everything pending, then stops the background writers."""
+        """Commits everything pending, then stops the background writers (embeddings last)."""
         await self._writer.close()
         await self._lookups.close()
+        await self._embeddings.close()
+
+    @property
+    def embeddings_idle(self) -> bool:
+        """No embedding is waiting or running."""
+        return self._embeddings.idle
 
     @property
     def writes_idle(self) -> bool:
@@ -370,6 +399,9 @@ class CandidateStore:
                 if demote:
                     await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
                 self._commits_since_compaction += 1
+                if self.embedder is not None:
+                    # After the commit, off the acknowledgement path: vectors are derived data.
+                    self._embeddings.submit_nowait([p.candidate for p in to_write])
         except Exception:
             self.reachable = False
             raise
@@ -390,7 +422,7 @@ class CandidateStore:
         self._last_compaction = time.monotonic()
         started = time.perf_counter()
         await self._ensure_indexes()
-        for table in (self.signals, self.candidates, self.feedback):
+        for table in (self.signals, self.candidates, self.feedback, *self._vector_tables.values()):
             await table.optimize(cleanup_older_than=self._keep_versions)
         self.compactions += 1
         log.info("storage compacted", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
@@ -410,6 +442,32 @@ class CandidateStore:
                 await self.candidates.create_index(column, config=config)
         if "candidate_id" not in {index.columns[0] for index in await self.feedback.list_indices()}:
             await self.feedback.create_index("candidate_id", config=BTree())
+
+    async def _vectors(self, dimensions: int) -> Any:
+        table = self._vector_tables.get(dimensions)
+        if table is None:
+            name, schema = candidate_vectors(dimensions)
+            table = await open_table(self.database.connection, name, schema)
+            self._vector_tables[dimensions] = table
+        return table
+
+    async def _embed(self, candidates: list[ScoredCandidate]) -> list[None]:
+        assert self.embedder is not None
+        vectors = await self.embedder.embed([search_text(c) for c in candidates])
+        if vectors:
+            table = await self._vectors(len(vectors[0]))
+            await table.add(
+                pa.Table.from_pydict(
+                    {
+                        "candidate_id": [c.id for c in candidates],
+                        "model": [self.embedder.model] * len(candidates),
+                        "vector": vectors,
+                    },
+                    schema=(await table.schema()),
+                )
+            )
+            self.embedded += len(candidates)
+        return [None] * len(candidates)
 
     async def add_feedback(self, feedback: Feedback, candidate_verdict: Verdict) -> None:
         row = pa.Table.from_pydict(
@@ -479,18 +537,61 @@ class CandidateStore:
 
     async def search(
         self, text: str, limit: int, verdicts: Sequence[Verdict] = ()
-    ) -> list[tuple[ScoredCandidate, float]]:
+    ) -> tuple[list[tuple[ScoredCandidate, float]], str]:
+        """The best `limit` latest candidates for `text`, and the mode: `fts` (BM25 relevance) or `hybrid`
+        (full text and vector ranks fused by reciprocal rank fusion), when an embedder is set and answers."""
         where = "is_latest = true"
         if verdicts:
             where += " AND " + _in_list("verdict", (v.value for v in verdicts))
+        fetch = limit if self.embedder is None else 2 * limit
         rows = (
             await self.candidates.query()
             .nearest_to_text(text, columns=["search_text"])
             .where(where)
+            .limit(fetch)
+            .to_list()
+        )
+        text_hits = [(candidate_from_row(row), float(row.get("_score", 0.0))) for row in rows]
+        vector_ids = await self._vector_search(text, fetch)
+        if vector_ids is None:
+            return text_hits[:limit], "fts"
+        fused: dict[str, float] = {}
+        found: dict[str, ScoredCandidate] = {}
+        for rank, (candidate, _) in enumerate(text_hits):
+            fused[candidate.id] = fused.get(candidate.id, 0.0) + 1.0 / (_RRF_K + rank + 1)
+            found[candidate.id] = candidate
+        missing = [cid for cid in vector_ids if cid not in found]
+        if missing:
+            extra = await self.candidates.query().where(f"{_in_list('id', missing)} AND {where}").to_list()
+            found.update((c.id, c) for c in map(candidate_from_row, extra))
+        for rank, cid in enumerate(vector_ids):
+            if cid in found:  # a vector of a superseded version, or of another verdict, is not a hit
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (_RRF_K + rank + 1)
+        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [(found[cid], round(score, 6)) for cid, score in ranked], "hybrid"
+
+    async def _vector_search(self, text: str, limit: int) -> list[str] | None:
+        """Candidate ids nearest to `text` (best first), or None when vectors cannot be used now."""
+        if self.embedder is None:
+            return None
+        try:
+            [query] = await self.embedder.embed([text])
+        except Exception:
+            return None  # the embedder logged it; full text still answers
+        name, _ = candidate_vectors(len(query))
+        if len(query) not in self._vector_tables and name not in (await self.database.connection.list_tables()).tables:
+            return []
+        table = await self._vectors(len(query))
+        rows = await (
+            table.query()
+            .nearest_to(query)
+            .distance_type("cosine")
+            .where(f"model = {_sql_string(self.embedder.model)}")
+            .select(["candidate_id"])
             .limit(limit)
             .to_list()
         )
-        return [(candidate_from_row(row), float(row.get("_score", 0.0))) for row in rows]
+        return [row["candidate_id"] for row in rows]
 
     async def stats(self, start: datetime | None, end: datetime | None) -> StoredStats:
         time_filter = CandidateFilter(start_time=start, end_time=end)

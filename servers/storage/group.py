@@ -53,17 +53,24 @@ class GroupRunner(Generic[Item, Result]):
 
     async def submit(self, items: Sequence[Item]) -> list[Result]:
         """Waits until `items` went through a run; returns their results in order."""
-        if self._closed:
-            raise RuntimeError(f"{self.name} is closed")
         if not items:
             return []
+        # Shielded: a caller that is cancelled does not cancel a run other callers share.
+        return await asyncio.shield(self.submit_nowait(items))
+
+    def submit_nowait(self, items: Sequence[Item]) -> asyncio.Future[list[Result]]:
+        """Queues `items` for the next run now; the future gets their results (or the run's exception)."""
+        if self._closed:
+            raise RuntimeError(f"{self.name} is closed")
         future: asyncio.Future[list[Result]] = asyncio.get_running_loop().create_future()
         # A caller cancelled meanwhile never reads a failure; mark it read (the run logged it).
         future.add_done_callback(lambda done: done.cancelled() or done.exception())
+        if not items:
+            future.set_result([])
+            return future
         self._pending.append((list(items), future))
         self._wakeup.set()
-        # Shielded: a caller that is cancelled does not cancel a run other callers share.
-        return await asyncio.shield(future)
+        return future
 
     def _take(self) -> list[tuple[list[Item], asyncio.Future[list[Result]]]]:
         taken: list[tuple[list[Item], asyncio.Future[list[Result]]]] = []

@@ -97,6 +97,17 @@ FEEDBACK = _schema(
 
 TABLES: dict[str, pa.Schema] = {"signals": SIGNALS, "candidates": CANDIDATES, "feedback": FEEDBACK}
 
+
+def candidate_vectors(dimensions: int) -> tuple[str, pa.Schema]:
+    """The table of candidate embeddings of one dimension (`candidate_vectors_<dimensions>`): a model with
+    another dimension gets its own table, so changing the model never breaks the existing one."""
+    return f"candidate_vectors_{dimensions}", _schema(
+        1,
+        ("candidate_id", pa.string()),
+        ("model", pa.string()),
+        ("vector", pa.list_(pa.float32(), dimensions)),
+    )
+
 # (table, from_version) -> coroutine migrating the table one version up. None registered yet.
 Migration = Callable[[lancedb.AsyncTable], Awaitable[None]]
 MIGRATIONS: dict[tuple[str, int], Migration] = {}

@@ -1,4 +1,4 @@
-"""A small scriptable OpenAI-compatible HTTP server (chat completions) on 127.0.0.1 for tests.
+"""A small scriptable OpenAI-compatible HTTP server (chat completions, embeddings) on 127.0.0.1 for tests.
 
 Usage:
 
@@ -10,12 +10,21 @@ Usage:
 
 Replies come from the scripted queue first (first in, first out), then from `default_reply`, a function of
 the request's JSON body returning a `Reply` or a content string. Nothing in here knows about scoring.
+
+`POST /v1/embeddings` answers with `embed(text)` for each input (default `hashed_embedding`: words hashed
+into 32 dimensions, so texts sharing words are near), as floats or base64 as the client asks; set
+`embeddings_status` to an HTTP error code to make it fail.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import inspect
+import math
+import re
+import struct
 import itertools
 import json
 import time
@@ -113,7 +122,10 @@ class FakeOpenAI:
         *,
         reject_json_schema: bool = False,
         model: str = DEFAULT_MODEL,
+        embed: Callable[[str], list[float]] | None = None,
     ) -> None:
+        self.embed = embed or hashed_embedding
+        self.embeddings_status = 200
         self.default_reply: DefaultReply = default_reply or (lambda _body: Reply("ok"))
         # Emulates servers without structured outputs: a json_schema response_format gets a 400.
         self.reject_json_schema = reject_json_schema
@@ -135,6 +147,7 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat_completions)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/v1/embeddings", self._embeddings)
         # handler_cancellation: a client that hangs up cancels the handler, so tests can observe it.
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -205,6 +218,41 @@ class FakeOpenAI:
         return web.json_response(
             {"object": "list", "data": [{"id": self.model, "object": "model", "created": 0, "owned_by": "fake"}]}
         )
+
+    def embedding_requests(self) -> list[RecordedRequest]:
+        return [r for r in self.requests if r.path.endswith("/embeddings")]
+
+    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
+        recorded = await self._record(request)
+        try:
+            body = recorded.body
+            if self.embeddings_status >= 400:
+                return web.json_response(
+                    {"error": {"message": "embeddings are down", "type": "server_error"}},
+                    status=self.embeddings_status,
+                )
+            if not isinstance(body, dict) or "input" not in body:
+                return _error_response(400, "request body must be a JSON object with input", "input")
+            inputs = body["input"] if isinstance(body["input"], list) else [body["input"]]
+            data = []
+            for index, text in enumerate(inputs):
+                vector = self.embed(str(text))
+                if body.get("encoding_format") == "base64":
+                    encoded: Any = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+                else:
+                    encoded = vector
+                data.append({"object": "embedding", "index": index, "embedding": encoded})
+            tokens = sum(len(str(t)) // 4 + 1 for t in inputs)
+            return web.json_response(
+                {
+                    "object": "list",
+                    "data": data,
+                    "model": str(body.get("model") or self.model),
+                    "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+                }
+            )
+        finally:
+            recorded.done.set()
 
     async def _chat_completions(self, request: web.Request) -> web.StreamResponse:
         recorded = await self._record(request)
@@ -320,3 +368,14 @@ def message_text(body: Any, role: str | None = None) -> str:
         elif isinstance(content, list):
             parts.extend(str(p.get("text", "")) for p in content if isinstance(p, dict))
     return "\n".join(parts)
+
+
+def hashed_embedding(text: str, dimensions: int = 32, synonyms: dict[str, str] | None = None) -> list[float]:
+    """A deterministic unit vector: each lower-cased word (mapped through `synonyms`) adds 1 to a hashed slot."""
+    vector = [0.0] * dimensions
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        word = (synonyms or {}).get(word, word)
+        slot = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") % dimensions
+        vector[slot] += 1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
