@@ -227,12 +227,13 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         window = Window(self.stream_window)
         results: asyncio.Queue[pb.ScoreResult | None] = asyncio.Queue()
         frames: set[asyncio.Task[None]] = set()
-        timeout = _time_left(context)
 
         def error_result(correlation_id: str, sequence: int, error: Glm3Error) -> pb.ScoreResult:
             return pb.ScoreResult(correlation_id=correlation_id, sequence=sequence, error=to_rpc_status(error))
 
-        async def score_frame(items: list[_Item], config: ScoringConfig, rescore: bool) -> None:
+        async def score_frame(
+            items: list[_Item], config: ScoringConfig, rescore: bool, timeout: float | None
+        ) -> None:
             signals = [item.signal for item in items]
             async for i, result in self.engine.score_batch(signals, config, rescore=rescore, timeout=timeout):
                 item = items[i]
@@ -295,7 +296,8 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                         else:
                             items.append(_Item(correlation_id, first + offset, signal))
                     if items:
-                        task = asyncio.create_task(score_frame(items, config, batch.rescore))
+                        # The time left is measured when each frame is read, so late frames keep the deadline.
+                        task = asyncio.create_task(score_frame(items, config, batch.rescore, _time_left(context)))
                         frames.add(task)
                         task.add_done_callback(frames.discard)
                 if frames:
@@ -454,6 +456,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         p50, p90, p99, samples = engine.latency_summary()
         llm = engine.llm
         brain_connected = bool(llm is not None and getattr(llm, "last_call_ok", None))
+        store_reachable = store_reachable and engine.store.reachable
         degraded = not store_reachable or (llm is not None and getattr(llm, "last_call_ok", None) is False)
         response = pb.GetScoringStatsResponse(
             scoring_latency=pb.LatencySummary(p50_ms=p50, p90_ms=p90, p99_ms=p99, count=samples),

@@ -259,7 +259,8 @@ def _signal_columns(pending: Sequence[PendingScore]) -> pa.Table:
     return pa.Table.from_pydict(
         {
             "id": [s.id for s in signals],
-            "timestamp": [s.timestamp for s in signals],
+            # The proto: a signal without a timestamp is stamped with the time the server received it.
+            "timestamp": [s.timestamp or p.received_at for s, p in zip(signals, pending, strict=True)],
             "source": [s.source for s in signals],
             "source_url": [s.source_url for s in signals],
             "title": [s.title for s in signals],

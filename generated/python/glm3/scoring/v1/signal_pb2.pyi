@@ -72,7 +72,7 @@ class Signal(_message.Message):
     """Producer-chosen identifier and the idempotency key of scoring: scoring a signal id that was already
     scored returns the stored candidate unless the request asks to rescore.
     Optional: when empty the server assigns one in the seed's format `signal_YYYYmmdd_HHMMSS_xxxxxx`
-    (UTC time of receipt and 6 random hex digits). At most 128 characters from `[A-Za-z0-9._:-]`.
+    (UTC time of receipt and 6 hex digits, unique within one server). At most 128 characters from `[A-Za-z0-9._:-]`.
     """
     source: _builtins.str
     """Where the signal comes from, e.g. `reddit`, `hackernews`, `producthunt`, `g2`. Required, 1 to 64
