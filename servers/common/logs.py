@@ -9,6 +9,8 @@ import sys
 import time
 from typing import Any
 
+from glm3.servers.common.redact import RedactingFilter
+
 # Set by the request-id interceptor for the duration of an RPC; every log line of that RPC carries it.
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "glm3_request_id", default=None
@@ -35,7 +37,7 @@ class JsonFormatter(logging.Formatter):
             if key not in _RESERVED and not key.startswith("_"):
                 entry[key] = value
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
@@ -52,7 +54,7 @@ class TextFormatter(logging.Formatter):
         if extras:
             line += " " + extras
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            line += "\n" + (record.exc_text or self.formatException(record.exc_info))
         return line
 
 
@@ -60,6 +62,8 @@ def setup_logging(level: str = "INFO", fmt: str = "json") -> None:
     """Sends every log record to stderr in the chosen format; replaces handlers set before."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    # Secrets (keys, tokens, passwords, credentials in URLs) never reach the log, whoever logs them.
+    handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
