@@ -1,0 +1,417 @@
+"""One JSON-replying chat-completions call to an OpenAI-compatible endpoint, with the retries a server needs.
+
+`JsonChat.ask` sends a conversation and validates the reply with a caller's parser. It asks for structured
+output (a strict `json_schema` response_format) and steps down to `json_object` and then to a plain prompt
+when the server refuses the format, remembering the step; retries 429, 5xx and connection errors with
+jittered exponential backoff (honouring Retry-After); asks once more, saying what was wrong, after an
+unusable reply; bounds every call by the caller's deadline; and limits the calls in flight. It never raises
+for an LLM problem: a `ChatResult` without a value says why in a few words that are safe to log (no server
+message text, which may echo the prompt or the key).
+
+The scoring service's `LLMScorer` predates this module and keeps its own copy of this logic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import math
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import openai
+
+from glm3.servers.common.settings import LlmSection
+
+__all__ = [
+    "BadReply",
+    "ChatResult",
+    "JsonChat",
+    "ResponseFormat",
+    "Usage",
+    "cap",
+    "deadline_margin",
+    "escaped_json",
+    "load_json_object",
+    "untrusted_json",
+]
+
+log = logging.getLogger("glm3.llm")
+
+T = TypeVar("T")
+
+# A reply that fails validation is asked for once more; a second bad reply ends the call.
+MAX_BAD_REPLIES = 2
+# Below this many seconds left, an LLM request is not worth starting.
+MIN_CALL_S = 0.05
+# Retry-After beyond this is not honoured: the fallback answers sooner.
+MAX_RETRY_AFTER_S = 30.0
+
+_RESPONSE_FORMAT_ERROR = re.compile(
+    r"response[_ ]?format|json[_ ]?schema|json[_ ]?object|structured[_ ]output|guided", re.IGNORECASE
+)
+_SHORT_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+class BadReply(Exception):
+    """The model's reply cannot be used; the message says why in a few words."""
+
+
+class ResponseFormat(enum.Enum):
+    """How the JSON reply is requested; a server without structured outputs is stepped down, and remembered."""
+
+    SCHEMA = "json_schema"
+    JSON = "json_object"
+    PLAIN = "none"
+
+    def request_value(self, name: str, schema: dict[str, Any]) -> dict[str, Any] | None:
+        """The `response_format` request field, or None to send none."""
+        if self is ResponseFormat.SCHEMA:
+            return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+        if self is ResponseFormat.JSON:
+            return {"type": "json_object"}
+        return None
+
+    def weaker(self) -> ResponseFormat | None:
+        return {ResponseFormat.SCHEMA: ResponseFormat.JSON, ResponseFormat.JSON: ResponseFormat.PLAIN}.get(self)
+
+
+@dataclass(slots=True)
+class Usage:
+    """Tokens reported by the server over all requests of one call."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    reported: bool = False
+
+    def add(self, usage: Any) -> None:
+        if usage is None:
+            return
+        prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
+        if isinstance(prompt, int) and isinstance(completion, int):
+            self.prompt_tokens += prompt
+            self.completion_tokens += completion
+            self.reported = True
+
+
+@dataclass(slots=True)
+class ChatResult(Generic[T]):
+    """The parsed reply (`value`), or None and `reason`; `requests` counts the HTTP requests sent."""
+
+    value: T | None
+    reason: str = ""
+    requests: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def ok(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(slots=True)
+class _Backoff:
+    """A transient failure: try again after a pause, if attempts and time allow."""
+
+    reason: str
+    retry_after: float | None = None
+
+
+class _Again:
+    """Repeat the request at once (a weaker response_format, a corrected prompt)."""
+
+
+_AGAIN = _Again()
+
+
+@dataclass(slots=True)
+class _Call(Generic[T]):
+    """State of one `ask` across its requests."""
+
+    messages: list[dict[str, str]]
+    parse: Callable[[str | None], T]
+    deadline: float | None
+    requests: int = 0
+    transient_failures: int = 0
+    bad_replies: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+    def result(self, value: T | None, reason: str = "") -> ChatResult[T]:
+        return ChatResult(value, reason, self.requests, self.usage)
+
+
+def cap(text: str, limit: int) -> str:
+    """`text` stripped and cut to `limit` characters (an ellipsis marks the cut)."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def deadline_margin(timeout: float) -> float:
+    """Time kept back from a caller's timeout for the fallback and the reply."""
+    return min(0.5, max(0.05, 0.1 * timeout))
+
+
+def escaped_json(payload: Any) -> str:
+    """`payload` as indented JSON with `<` and `>` escaped (valid JSON escapes), so it holds no markup tags."""
+    body = json.dumps(payload, ensure_ascii=False, indent=1, default=str)
+    return body.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def untrusted_json(payload: Any, tag: str) -> str:
+    """`payload` as JSON between `<tag>` and `</tag>`.
+
+    No text in the data can close the tag and pose as instructions (see `escaped_json`); the JSON still
+    decodes to the same values.
+    """
+    return f"<{tag}>\n{escaped_json(payload)}\n</{tag}>"
+
+
+def _strip_fences(content: str) -> str:
+    text = content.strip()
+    if text.startswith("```"):
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+        if text.rstrip().endswith("```"):
+            text = text.rstrip()[:-3]
+    return text.strip()
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON, although Python's parser accepts them by default.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def load_json_object(content: str | None) -> dict[str, Any]:
+    """The JSON object in a reply (code fences allowed); raises BadReply when there is none."""
+    if not content or not content.strip():
+        raise BadReply("empty reply")
+    try:
+        data = json.loads(_strip_fences(content), parse_constant=_reject_constant)
+    except ValueError:
+        raise BadReply("reply is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadReply("reply is not a JSON object")
+    return data
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    headers = exc.response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value) * scale
+        except ValueError:
+            continue
+        if math.isfinite(seconds) and seconds >= 0:
+            return seconds
+    return None
+
+
+def _status_label(exc: openai.APIStatusError) -> str:
+    # Only a short machine code from the body: server messages may echo parts of the key or the prompt.
+    code = exc.code or exc.type
+    suffix = f" ({code})" if isinstance(code, str) and _SHORT_CODE.match(code) else ""
+    return f"HTTP {exc.status_code}{suffix}"
+
+
+def _about_response_format(exc: openai.APIStatusError) -> bool:
+    if exc.param == "response_format":
+        return True
+    text = f"{exc.message} {exc.body if isinstance(exc.body, str | dict) else ''}"
+    return bool(_RESPONSE_FORMAT_ERROR.search(text))
+
+
+class JsonChat:
+    """Asks an OpenAI-compatible chat endpoint for JSON replies of one shape (see the module docstring).
+
+    `schema_name`/`schema` describe the reply for structured outputs; `correction` is the instruction sent
+    after an unusable reply (the problem is put in front of it). `requests` counts HTTP requests sent.
+    """
+
+    def __init__(
+        self,
+        settings: LlmSection,
+        *,
+        schema_name: str,
+        schema: dict[str, Any],
+        correction: str,
+        client: openai.AsyncOpenAI | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.model = settings.model
+        self.schema_name = schema_name
+        self.schema = schema
+        self.correction = correction
+        if client is None:
+            key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
+            # The SDK refuses an empty key; keyless local servers (vLLM, Ollama) accept any, "EMPTY" is vLLM's.
+            self._client = openai.AsyncOpenAI(
+                api_key=key or "EMPTY",
+                base_url=settings.base_url,
+                timeout=settings.timeout_s,
+                max_retries=0,
+            )
+            self._owns_client = True
+        else:
+            # Retries are ours (bounded by the caller's deadline), so the SDK's own are turned off.
+            self._client = client.with_options(max_retries=0)
+            self._owns_client = False
+        self._semaphore = asyncio.Semaphore(settings.concurrency)
+        self._format = ResponseFormat.SCHEMA
+        self._rng = rng or random.Random()
+        self.requests = 0
+
+    @property
+    def response_format(self) -> str:
+        """The response_format type in use (json_schema, json_object, or none once the server refused both)."""
+        return self._format.value
+
+    async def close(self) -> None:
+        """Closes the HTTP client if this object created it."""
+        if self._owns_client:
+            await self._client.close()
+
+    async def ask(
+        self,
+        messages: list[dict[str, str]],
+        parse: Callable[[str | None], T],
+        *,
+        deadline: float | None = None,
+    ) -> ChatResult[T]:
+        """Sends `messages` until `parse` accepts a reply or attempts, bad replies or time run out.
+
+        `parse` raises BadReply for an unusable reply. `deadline` is on the event loop's clock.
+        """
+        call: _Call[T] = _Call(list(messages), parse, deadline)
+        while True:
+            remaining = self._remaining(deadline)
+            if remaining is not None and remaining < MIN_CALL_S:
+                return call.result(None, "no time left for the LLM before the deadline")
+            try:
+                async with asyncio.timeout(remaining):
+                    await self._semaphore.acquire()
+            except TimeoutError:
+                return call.result(None, "no free LLM slot before the deadline")
+            try:
+                step = await self._request(call, self._format)
+            finally:
+                self._semaphore.release()
+            if isinstance(step, ChatResult):
+                return step
+            if isinstance(step, _Again):
+                continue
+            waited = await self._back_off(call, step)
+            if waited is not None:
+                return waited
+
+    # internals
+
+    def _remaining(self, deadline: float | None) -> float | None:
+        return None if deadline is None else deadline - asyncio.get_running_loop().time()
+
+    async def _back_off(self, call: _Call[T], failure: _Backoff) -> ChatResult[T] | None:
+        """Sleeps before the next attempt; a result instead when no attempt or time is left."""
+        if call.transient_failures >= self.settings.max_attempts:
+            return call.result(None, f"{failure.reason} ({call.transient_failures} attempts)")
+        delay = self.settings.retry_backoff_s * 2 ** (call.transient_failures - 1)
+        delay *= 0.5 + 0.5 * self._rng.random()
+        if failure.retry_after is not None:
+            if failure.retry_after > MAX_RETRY_AFTER_S:
+                return call.result(None, f"{failure.reason}; server asked to wait {failure.retry_after:g}s")
+            delay = max(delay, failure.retry_after)
+        remaining = self._remaining(call.deadline)
+        if remaining is not None and delay + MIN_CALL_S > remaining:
+            return call.result(None, f"{failure.reason}; no time left to retry")
+        log.info("LLM request failed (%s), retrying in %.2fs", failure.reason, delay)
+        await asyncio.sleep(delay)
+        return None
+
+    async def _request(self, call: _Call[T], fmt: ResponseFormat) -> ChatResult[T] | _Backoff | _Again:
+        """One HTTP request: a final result, a transient failure to back off from, or _AGAIN."""
+        remaining = self._remaining(call.deadline)
+        call_timeout = self.settings.timeout_s if remaining is None else min(self.settings.timeout_s, remaining)
+        if call_timeout < MIN_CALL_S:
+            return call.result(None, "no time left for the LLM before the deadline")
+        extra: dict[str, Any] = {}
+        response_format = fmt.request_value(self.schema_name, self.schema)
+        if response_format is not None:
+            extra["response_format"] = response_format
+        call.requests += 1
+        self.requests += 1
+        try:
+            # The SDK's timeout bounds each network step; this one bounds the whole request.
+            async with asyncio.timeout(call_timeout):
+                completion = await self._client.chat.completions.create(
+                    model=self.model,
+                    messages=call.messages,  # type: ignore[arg-type]
+                    temperature=0,
+                    timeout=call_timeout,
+                    **extra,
+                )
+        except (TimeoutError, openai.APITimeoutError):
+            return call.result(None, f"LLM call timed out after {call_timeout:.2f}s")
+        except openai.APIConnectionError:
+            call.transient_failures += 1
+            return _Backoff("cannot reach the LLM endpoint")
+        except openai.APIResponseValidationError:
+            return self._bad_reply(call, None, "reply does not look like a chat completion")
+        except openai.APIStatusError as exc:
+            return self._status_error(call, fmt, exc)
+        except openai.OpenAIError as exc:
+            return call.result(None, f"LLM client error: {type(exc).__name__}")
+
+        call.usage.add(getattr(completion, "usage", None))
+        content: str | None = None
+        try:
+            choices = getattr(completion, "choices", None)
+            if not choices:
+                raise BadReply("reply has no choices")
+            choice = choices[0]
+            message = getattr(choice, "message", None)
+            if getattr(message, "refusal", None):
+                raise BadReply("model refused")
+            content = getattr(message, "content", None)
+            if getattr(choice, "finish_reason", None) == "length":
+                raise BadReply("reply cut off at the token limit")
+            value = call.parse(content)
+        except BadReply as exc:
+            return self._bad_reply(call, content, str(exc))
+        return call.result(value)
+
+    def _status_error(
+        self, call: _Call[T], fmt: ResponseFormat, exc: openai.APIStatusError
+    ) -> ChatResult[T] | _Backoff | _Again:
+        status = exc.status_code
+        if status in (408, 409, 429) or status >= 500:
+            call.transient_failures += 1
+            return _Backoff(f"LLM endpoint answered {_status_label(exc)}", _retry_after(exc))
+        if status in (400, 422) and _about_response_format(exc):
+            weaker = fmt.weaker()
+            if weaker is not None:
+                if self._format is fmt:
+                    self._format = weaker
+                    log.warning(
+                        "LLM endpoint rejected response_format %s (%s); using %s from now on",
+                        fmt.value,
+                        _status_label(exc),
+                        weaker.value,
+                    )
+                return _AGAIN
+        return call.result(None, f"LLM endpoint rejected the request: {_status_label(exc)}")
+
+    def _bad_reply(self, call: _Call[T], content: str | None, problem: str) -> ChatResult[T] | _Again:
+        call.bad_replies += 1
+        if call.bad_replies >= MAX_BAD_REPLIES:
+            return call.result(None, f"LLM reply invalid {call.bad_replies} times: {problem}")
+        log.info("LLM reply invalid (%s), asking again", problem)
+        # Say what was wrong: at temperature 0 the same request would likely get the same reply.
+        if content:
+            call.messages.append({"role": "assistant", "content": content[:4_000]})
+        call.messages.append({"role": "user", "content": f"That reply was unusable ({problem}). {self.correction}"})
+        return _AGAIN
