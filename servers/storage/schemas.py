@@ -95,7 +95,29 @@ FEEDBACK = _schema(
     ("candidate_verdict", pa.string()),
 )
 
-TABLES: dict[str, pa.Schema] = {"signals": SIGNALS, "candidates": CANDIDATES, "feedback": FEEDBACK}
+# What the ops agent learned: one row per recorded issue resolution (the seed's `IssueResolution`).
+# `symptoms` is JSON text; `search_text` joins the issue name, the symptoms flattened, the diagnosis, the
+# action, the lesson and the tags for the full-text index.
+OPS_RESOLUTIONS = _schema(
+    1,
+    ("id", pa.string()),
+    ("issue_name", pa.string()),
+    ("symptoms", pa.string()),
+    ("diagnosis", pa.string()),
+    ("action_taken", pa.string()),
+    ("resolution_status", pa.string()),
+    ("lesson_learned", pa.string()),
+    ("timestamp", TIMESTAMP),
+    ("tags", STRINGS),
+    ("search_text", pa.string()),
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "signals": SIGNALS,
+    "candidates": CANDIDATES,
+    "feedback": FEEDBACK,
+    "ops_resolutions": OPS_RESOLUTIONS,
+}
 
 
 def candidate_vectors(dimensions: int) -> tuple[str, pa.Schema]:
@@ -107,6 +129,18 @@ def candidate_vectors(dimensions: int) -> tuple[str, pa.Schema]:
         ("model", pa.string()),
         ("vector", pa.list_(pa.float32(), dimensions)),
     )
+
+
+def resolution_vectors(dimensions: int) -> tuple[str, pa.Schema]:
+    """The table of resolution embeddings of one dimension (`resolution_vectors_<dimensions>`), like
+    `candidate_vectors`: a model with another dimension gets its own table."""
+    return f"resolution_vectors_{dimensions}", _schema(
+        1,
+        ("resolution_id", pa.string()),
+        ("model", pa.string()),
+        ("vector", pa.list_(pa.float32(), dimensions)),
+    )
+
 
 # (table, from_version) -> coroutine migrating the table one version up. None registered yet.
 Migration = Callable[[lancedb.AsyncTable], Awaitable[None]]
