@@ -69,9 +69,23 @@ async def scoring_server(storage_dir: Path) -> AsyncIterator[RunningServer]:
         yield srv
 
 
+def ops_settings(storage: Path, **sections: dict[str, Any]) -> OpsSettings:
+    """Ops settings for tests: loopback port 0, storage in the temp dir, no service checks (the default one
+    watches 127.0.0.1:50051, which tests never touch), and no loop unless a test turns it on."""
+    base: dict[str, Any] = {
+        "server": {"host": "127.0.0.1", "port": 0, "shutdown_grace_s": 1.0},
+        "storage": {"uri": str(storage)},
+        "services": {"checks": []},
+        "agent": {"loop": False},
+    }
+    for name, values in sections.items():
+        base[name] = {**base.get(name, {}), **values}
+    return OpsSettings.model_validate(base)
+
+
 @pytest.fixture
 async def ops_server(storage_dir: Path) -> AsyncIterator[RunningServer]:
-    settings = server_settings(OpsSettings, storage_dir)
+    settings = ops_settings(storage_dir)
     deps = await ops_main.make_deps(settings)
     async with running(settings, deps) as srv:
         yield srv

@@ -104,6 +104,9 @@ def run_main(
         log.warning(warning)
     try:
         asyncio.run(serve(prog, settings, make_deps))
+    except ConfigError as exc:  # found while opening dependencies (e.g. a runbook file)
+        print(f"{prog}: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     except OSError as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return EXIT_RUNTIME

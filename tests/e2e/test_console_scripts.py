@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +22,10 @@ SERVERS = ["glm3-scoring-server", "glm3-ops-server"]
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GLM3_", "OPENAI_"))}
-    env.update({"GLM3_SERVER_PORT": "0", "GLM3_STORAGE_URI": str(tmp_path / "lancedb"), **extra})
+    # GLM3_AGENT_LOOP=false: the ops server's default check watches 127.0.0.1:50051; tests touch no fixed port.
+    env.update(
+        {"GLM3_SERVER_PORT": "0", "GLM3_STORAGE_URI": str(tmp_path / "lancedb"), "GLM3_AGENT_LOOP": "false", **extra}
+    )
     return env
 
 
@@ -131,3 +135,55 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         )
     assert result.returncode == 1
     assert f"glm3-ops-server: cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_ops_server_watches_the_scoring_server(tmp_path: Path) -> None:
+    """What `make run` does, on free ports: the ops server's loop checks the scoring server's gRPC health."""
+    from glm3.ops.v1 import ops_pb2, ops_service_pb2, ops_service_pb2_grpc
+
+    scoring = start("glm3-scoring-server", clean_env(tmp_path / "s"), tmp_path)
+    config = tmp_path / "ops.yaml"
+    config.write_text(
+        f"services:\n  checks:\n    - {{kind: grpc, name: scoring, target: '127.0.0.1:{scoring.port}'}}\n"
+        "agent:\n  loop: true\n  check_interval_s: 0.5\n"
+    )
+    env = clean_env(tmp_path / "o")
+    env.pop("GLM3_AGENT_LOOP")
+    ops = subprocess.Popen(
+        [str(BIN / "glm3-ops-server"), "--config", str(config)],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        assert ops.stdout is not None
+        port = int(re.fullmatch(r"glm3-ops-server listening on 127\.0\.0\.1:(\d+)\n", ops.stdout.readline()).group(1))  # type: ignore[union-attr]
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            stub = ops_service_pb2_grpc.OpsServiceStub(channel)
+            deadline = time.monotonic() + 20
+            while True:
+                reply = stub.CheckHealth(ops_service_pb2.CheckHealthRequest(services=["scoring"]), timeout=10)
+                if reply.results and reply.results[0].status == ops_pb2.HEALTH_STATUS_HEALTHY:
+                    break
+                assert time.monotonic() < deadline, reply
+                time.sleep(0.2)
+            status = stub.GetAgentStatus(ops_service_pb2.GetAgentStatusRequest(), timeout=10).status
+            assert status.running and status.total_checks >= 1
+    finally:
+        for process in (ops, scoring.process):
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def test_a_bad_runbook_file_stops_the_ops_server_with_one_clear_error(tmp_path: Path) -> None:
+    runbooks = tmp_path / "runbooks.yaml"
+    runbooks.write_text(
+        "runbooks:\n  - id: bad\n    title: Bad\n    issues: [disk_full]\n"
+        "    steps:\n      - {name: boom, kind: command, argv: 'rm -rf /tmp/x'}\n"
+    )
+    result = subprocess.run(
+        [str(BIN / "glm3-ops-server")], env=clean_env(tmp_path, GLM3_RUNBOOKS_PATH=str(runbooks)),
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("glm3-ops-server: configuration error:")
+    assert "bad" in result.stderr and "argv" in result.stderr

@@ -1,0 +1,302 @@
+"""The ops agent: the loop that checks, escalates, diagnoses, resolves what is safe, and learns.
+
+Every `check_interval_s` (and on demand) it runs the checks, keeps a short history per service, streams
+status changes to `WatchHealth` subscribers, feeds the results to the alert manager, and for a service that
+turned unhealthy runs the runbooks marked safe for automation that the diagnosis points to (at most once per
+runbook and service per cool-down), then records what happened in the learning store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from glm3.servers.common.errors import InvalidArgument, FieldViolation
+from glm3.servers.ops.models import (
+    AgentStatus,
+    CheckResult,
+    Diagnosis,
+    HealthStatus,
+    IssueResolution,
+    ResolutionResult,
+    ResolutionStatus,
+    utcnow,
+)
+
+log = logging.getLogger("glm3.ops.agent")
+
+
+@dataclass(slots=True)
+class HealthEvent:
+    """What `WatchHealth` sends: a result whose status changed (or the current one at subscription)."""
+
+    result: CheckResult
+
+
+@dataclass(slots=True, eq=False)  # compared and hashed by identity: kept in a set
+class _Subscriber:
+    services: frozenset[str]
+    queue: asyncio.Queue[HealthEvent] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+    dropped: bool = False
+
+
+class SubscriberTooSlow(Exception):
+    """A WatchHealth subscriber did not read its events and fell too far behind."""
+
+
+def overall(results: Collection[CheckResult]) -> HealthStatus:
+    """The worst status of the results (healthy when there are none)."""
+    worst = HealthStatus.HEALTHY
+    for result in results:
+        if result.status.severity > worst.severity:
+            worst = result.status
+    return worst
+
+
+def issue_text(result: CheckResult) -> str:
+    """The words a similar past issue is searched with."""
+    return f"{result.service} {result.check} {result.status.value} {result.message}"
+
+
+class OpsAgent:
+    def __init__(
+        self,
+        *,
+        runner,  # CheckRunner
+        alerts,  # AlertManager
+        diagnoser,  # Diagnoser
+        catalog,  # RunbookCatalog
+        executor,  # RunbookExecutor
+        learning,  # LearningStore
+        cooldown,  # Cooldown
+        check_interval_s: float,
+        history_size: int = 20,
+        auto_resolve: bool = True,
+        diagnose_timeout_s: float = 30.0,
+        loop_enabled: bool = True,
+    ) -> None:
+        self.runner = runner
+        self.alerts = alerts
+        self.diagnoser = diagnoser
+        self.catalog = catalog
+        self.executor = executor
+        self.learning = learning
+        self.cooldown = cooldown
+        self.check_interval_s = check_interval_s
+        self.auto_resolve = auto_resolve
+        self.diagnose_timeout_s = diagnose_timeout_s
+        self.loop_enabled = loop_enabled
+        self.status = AgentStatus(check_interval=timedelta(seconds=check_interval_s))
+        self.history: dict[str, deque[CheckResult]] = {}
+        self._history_size = history_size
+        self._latest: dict[str, CheckResult] = {}
+        self._subscribers: set[_Subscriber] = set()
+        self._round_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._resolving: set[asyncio.Task[None]] = set()
+        self._resolving_services: set[str] = set()
+
+    # -- life cycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.status.start_time = utcnow()
+        if self.loop_enabled:
+            self.status.running = True
+            self._task = asyncio.create_task(self._loop(), name="glm3-ops-agent")
+
+    async def stop(self) -> None:
+        self.status.running = False
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for task in list(self._resolving):
+            task.cancel()
+        if self._resolving:
+            await asyncio.gather(*self._resolving, return_exceptions=True)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_checks()
+            except Exception:
+                log.exception("a round of checks failed")
+            await asyncio.sleep(self.check_interval_s)
+
+    # -- checks -------------------------------------------------------------------------------------
+
+    def known_services(self) -> list[str]:
+        return list(self.runner.names())
+
+    def validate_services(self, services: Sequence[str], field_name: str = "services") -> list[str]:
+        known = set(self.known_services())
+        violations = [
+            FieldViolation(f"{field_name}[{i}]", f"unknown service '{name[:128]}'")
+            for i, name in enumerate(services)
+            if name not in known
+        ]
+        if violations:
+            raise InvalidArgument("unknown services", violations, reason="UNKNOWN_SERVICE")
+        return list(services)
+
+    def latest(self, services: Collection[str] = ()) -> list[CheckResult]:
+        return [r for name, r in sorted(self._latest.items()) if not services or name in services]
+
+    async def run_checks(self, services: Collection[str] | None = None) -> list[CheckResult]:
+        """Runs the checks now (all, or the named ones); everything downstream follows."""
+        async with self._round_lock:
+            results = await self.runner.run(services or None)
+            self.status.last_check = utcnow()
+            self.status.total_checks += len(results)
+            changed: list[CheckResult] = []
+            for result in results:
+                previous = self._latest.get(result.service)
+                self._latest[result.service] = result
+                self.history.setdefault(result.service, deque(maxlen=self._history_size)).append(result)
+                if result.status is not HealthStatus.HEALTHY:
+                    self.status.issues_detected += 1
+                if previous is None or previous.status is not result.status:
+                    changed.append(result)
+            for result in changed:
+                self._publish(result)
+            self.alerts.observe(results)
+            self.status.open_alerts = self.alerts.open_count
+            self.status.escalations = self.alerts.escalations
+            if self.auto_resolve:
+                for result in results:
+                    if result.status not in (HealthStatus.CRITICAL, HealthStatus.DEGRADED):
+                        continue
+                    if result.service in self._resolving_services:
+                        continue  # one attempt at a time per service
+                    # One automatic attempt (diagnosis included) per service per cool-down.
+                    if not self.cooldown.allow("auto-resolve", result.service):
+                        continue
+                    self._resolving_services.add(result.service)
+                    task = asyncio.create_task(self._auto_resolve(result))
+                    self._resolving.add(task)
+                    task.add_done_callback(self._resolving.discard)
+            return results
+
+    # -- WatchHealth ----------------------------------------------------------------------------------
+
+    def _publish(self, result: CheckResult) -> None:
+        for subscriber in list(self._subscribers):
+            if subscriber.services and result.service not in subscriber.services:
+                continue
+            try:
+                subscriber.queue.put_nowait(HealthEvent(result))
+            except asyncio.QueueFull:
+                subscriber.dropped = True
+                self._subscribers.discard(subscriber)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, services: Collection[str] = ()) -> AsyncIterator[asyncio.Queue[HealthEvent]]:
+        """A queue of health events: the current result of each service first, then every change."""
+        subscriber = _Subscriber(frozenset(services))
+        for result in self.latest(services):
+            subscriber.queue.put_nowait(HealthEvent(result))
+        self._subscribers.add(subscriber)
+        try:
+            yield subscriber.queue
+        finally:
+            self._subscribers.discard(subscriber)
+
+    def is_dropped(self, queue: asyncio.Queue[HealthEvent]) -> bool:
+        return not any(s.queue is queue for s in self._subscribers)
+
+    # -- diagnosis and resolution ---------------------------------------------------------------------
+
+    async def diagnose(self, subject: CheckResult | str) -> Diagnosis:
+        if isinstance(subject, CheckResult):
+            history = list(self.history.get(subject.service, ()))
+            query, symptoms = issue_text(subject), subject.details
+        else:
+            history, query, symptoms = [], subject, None
+        try:
+            similar = await self.learning.find_similar(query, symptoms, 3)
+        except Exception:
+            log.exception("learning store search failed; diagnosing without past issues")
+            similar = []
+        return await self.diagnoser.diagnose(subject, history, similar, timeout=self.diagnose_timeout_s)
+
+    async def resolve(
+        self,
+        runbook_id: str,
+        issue_name: str,
+        service: str,
+        *,
+        dry_run: bool,
+        diagnosis: Diagnosis | None = None,
+        symptoms: dict | None = None,
+    ) -> tuple[ResolutionResult, IssueResolution | None]:
+        """Runs a runbook (or shows what it would run); a real run is recorded in the learning store."""
+        runbook = self.catalog.get(runbook_id)
+        result = await self.executor.run(runbook, issue_name, service, dry_run)
+        if dry_run:
+            return result, None
+        latest = self._latest.get(service)
+        recorded = await self._record(result, diagnosis, symptoms or (latest.details if latest else {}), service)
+        return result, recorded
+
+    async def _record(
+        self, result: ResolutionResult, diagnosis: Diagnosis | None, symptoms: dict, service: str
+    ) -> IssueResolution | None:
+        steps = ", ".join(f"{s.name} ({'ok' if s.ok else 'failed'})" for s in result.steps) or "no steps"
+        lesson = (
+            f"runbook {result.runbook_id} fixed {result.issue_name} on {service}"
+            if result.status is ResolutionStatus.SUCCESS
+            else f"runbook {result.runbook_id} did not fix {result.issue_name} on {service}: {result.message}"
+        )
+        resolution = IssueResolution(
+            issue_name=result.issue_name,
+            symptoms={"service": service, **symptoms},
+            diagnosis=(diagnosis.summary if diagnosis else "") or result.issue_name,
+            action_taken=f"runbook {result.runbook_id}: {steps}",
+            resolution_status=result.status,
+            lesson_learned=lesson,
+            tags=[t for t in (service, result.runbook_id, "auto" if diagnosis is None else "") if t][:32],
+        )
+        try:
+            return await self.learning.record(resolution)
+        except Exception:
+            log.exception("could not record the resolution")
+            return None
+
+    async def _auto_resolve(self, result: CheckResult) -> None:
+        try:
+            diagnosis = await self.diagnose(result)
+            for runbook in self.catalog.for_issue(diagnosis.issue_name):
+                if not runbook.safe_for_automation:
+                    continue
+                if not self.cooldown.allow(runbook.id, result.service):
+                    continue
+                outcome = await self.executor.run(runbook, diagnosis.issue_name, result.service, False)
+                await self._record(outcome, diagnosis, result.details, result.service)
+                log.info(
+                    "auto-resolution ran",
+                    extra={"runbook": runbook.id, "service": result.service, "status": outcome.status.value},
+                )
+                if outcome.status is ResolutionStatus.SUCCESS:
+                    self.status.auto_resolutions += 1
+                    return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("auto-resolution failed", extra={"service": result.service})
+        finally:
+            self._resolving_services.discard(result.service)
+
+    def agent_status(self) -> AgentStatus:
+        self.status.open_alerts = self.alerts.open_count
+        self.status.escalations = self.alerts.escalations
+        webhook = getattr(self.alerts, "webhook", None)
+        if webhook is not None:
+            self.status.webhook_failures = webhook.failures
+            self.status.last_webhook_error = webhook.last_error
+        return self.status
