@@ -16,7 +16,8 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from glm3.servers.common.errors import InvalidArgument, FieldViolation
+from glm3.servers.common.errors import FieldViolation, InvalidArgument
+from glm3.servers.common.redact import redact_obj
 from glm3.servers.ops.models import (
     AgentStatus,
     CheckResult,
@@ -212,7 +213,8 @@ class OpsAgent:
 
     # -- diagnosis and resolution ---------------------------------------------------------------------
 
-    async def diagnose(self, subject: CheckResult | str) -> Diagnosis:
+    async def diagnose(self, subject: CheckResult | str, timeout: float | None = None) -> Diagnosis:
+        """Diagnoses with the similar past issues; bounded by `diagnose_timeout_s` and the caller's `timeout`."""
         if isinstance(subject, CheckResult):
             history = list(self.history.get(subject.service, ()))
             query, symptoms = issue_text(subject), subject.details
@@ -223,7 +225,8 @@ class OpsAgent:
         except Exception:
             log.exception("learning store search failed; diagnosing without past issues")
             similar = []
-        return await self.diagnoser.diagnose(subject, history, similar, timeout=self.diagnose_timeout_s)
+        limit = self.diagnose_timeout_s if timeout is None else min(timeout, self.diagnose_timeout_s)
+        return await self.diagnoser.diagnose(subject, history, similar, timeout=limit)
 
     async def resolve(
         self,
@@ -241,11 +244,13 @@ class OpsAgent:
         if dry_run:
             return result, None
         latest = self._latest.get(service)
-        recorded = await self._record(result, diagnosis, symptoms or (latest.details if latest else {}), service)
+        recorded = await self._record(
+            result, diagnosis, symptoms or (latest.details if latest else {}), service, automatic=False
+        )
         return result, recorded
 
     async def _record(
-        self, result: ResolutionResult, diagnosis: Diagnosis | None, symptoms: dict, service: str
+        self, result: ResolutionResult, diagnosis: Diagnosis | None, symptoms: dict, service: str, *, automatic: bool
     ) -> IssueResolution | None:
         steps = ", ".join(f"{s.name} ({'ok' if s.ok else 'failed'})" for s in result.steps) or "no steps"
         lesson = (
@@ -255,12 +260,12 @@ class OpsAgent:
         )
         resolution = IssueResolution(
             issue_name=result.issue_name,
-            symptoms={"service": service, **symptoms},
+            symptoms=redact_obj({"service": service, **symptoms}),  # stored incidents keep no secrets
             diagnosis=(diagnosis.summary if diagnosis else "") or result.issue_name,
             action_taken=f"runbook {result.runbook_id}: {steps}",
             resolution_status=result.status,
             lesson_learned=lesson,
-            tags=[t for t in (service, result.runbook_id, "auto" if diagnosis is None else "") if t][:32],
+            tags=[t for t in (service, result.runbook_id, "auto" if automatic else "manual") if t][:32],
         )
         try:
             return await self.learning.record(resolution)
@@ -277,7 +282,7 @@ class OpsAgent:
                 if not self.cooldown.allow(runbook.id, result.service):
                     continue
                 outcome = await self.executor.run(runbook, diagnosis.issue_name, result.service, False)
-                await self._record(outcome, diagnosis, result.details, result.service)
+                await self._record(outcome, diagnosis, result.details, result.service, automatic=True)
                 log.info(
                     "auto-resolution ran",
                     extra={"runbook": runbook.id, "service": result.service, "status": outcome.status.value},

@@ -27,7 +27,7 @@ log = logging.getLogger("glm3.ops")
 
 MAX_SYMPTOM = 10_000
 DEFAULT_HEARTBEAT = timedelta(seconds=30)
-MAX_PAGE = 500
+MAX_PAGE = 1000
 DEFAULT_PAGE = 50
 
 _EVENT_TYPES = {
@@ -140,7 +140,7 @@ class OpsServicer(pb_grpc.OpsServiceServicer):
             violations.append(FieldViolation("subject", "set result (a failing check) or symptom (free text)"))
             subject = ""
         _raise_if(violations, "nothing to diagnose")
-        diagnosis = await self.agent.diagnose(subject)
+        diagnosis = await self.agent.diagnose(subject, timeout=_time_left(context))
         return pb.DiagnoseResponse(diagnosis=convert.diagnosis_to_pb(diagnosis))
 
     async def Resolve(self, request: pb.ResolveRequest, context: grpc.aio.ServicerContext) -> pb.ResolveResponse:

@@ -75,7 +75,7 @@ class CheckHealthRequest(_message.Message):
     """Run the checks now (each within its own timeout) instead of returning the latest results."""
     @_builtins.property
     def services(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Services to report; empty reports all. An unknown name is `NOT_FOUND`."""
+        """Services to report; empty reports all. An unknown name is `INVALID_ARGUMENT`."""
 
     def __init__(
         self,
@@ -129,7 +129,7 @@ class WatchHealthRequest(_message.Message):
     HEARTBEAT_INTERVAL_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def services(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Services to watch; empty watches all. An unknown name is `NOT_FOUND`."""
+        """Services to watch; empty watches all. An unknown name is `INVALID_ARGUMENT`."""
 
     @_builtins.property
     def heartbeat_interval(self) -> _duration_pb2.Duration:

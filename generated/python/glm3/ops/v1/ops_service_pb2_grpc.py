@@ -30,7 +30,8 @@ class OpsServiceStub:
     fix, escalates the rest, and learns from every resolution.
 
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
-    `google.rpc.BadRequest` field violations. Unknown services, runbooks or alerts are `NOT_FOUND`.
+    `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
+    in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
     """
 
     def __init__(self, channel):
@@ -101,7 +102,8 @@ class OpsServiceServicer:
     fix, escalates the rest, and learns from every resolution.
 
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
-    `google.rpc.BadRequest` field violations. Unknown services, runbooks or alerts are `NOT_FOUND`.
+    `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
+    in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
     """
 
     def CheckHealth(self, request, context):
@@ -257,7 +259,8 @@ class OpsService:
     fix, escalates the rest, and learns from every resolution.
 
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
-    `google.rpc.BadRequest` field violations. Unknown services, runbooks or alerts are `NOT_FOUND`.
+    `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
+    in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
     """
 
     @staticmethod

@@ -31,7 +31,8 @@ class OpsServiceStub:
     fix, escalates the rest, and learns from every resolution.
 
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
-    `google.rpc.BadRequest` field violations. Unknown services, runbooks or alerts are `NOT_FOUND`.
+    `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
+    in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
     """
 
     @_typing.overload
@@ -76,7 +77,8 @@ class OpsServiceAsyncStub(OpsServiceStub):
     fix, escalates the rest, and learns from every resolution.
 
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
-    `google.rpc.BadRequest` field violations. Unknown services, runbooks or alerts are `NOT_FOUND`.
+    `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
+    in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -117,7 +119,8 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
     fix, escalates the rest, and learns from every resolution.
 
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
-    `google.rpc.BadRequest` field violations. Unknown services, runbooks or alerts are `NOT_FOUND`.
+    `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
+    in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
     """
 
     @_abc_1.abstractmethod
