@@ -1,0 +1,285 @@
+// Command glm3-stream streams signals from a JSON Lines file to ScoringService.ScoreStream and prints one
+// line per result, then a summary: an example of a Go client built on the generated code in generated/go.
+//
+// Usage:
+//
+//	glm3-stream [-target 127.0.0.1:50051] [-frame 100] [-timeout 5m] [FILE|-]
+//
+// Each input line is a signal in the seed's JSON (proto3 JSON of glm3.scoring.v1.Signal). Signals are sent
+// in frames of -frame signals while results are read concurrently, so results arrive while the file is
+// still being sent and the server's in-flight window applies back-pressure. Output, one line per result:
+//
+//	<correlation id> <VERDICT> <overall score>            for a scored signal
+//	<correlation id> ERROR <CODE> <REASON> <field>: <why>  for a failed one (every field violation)
+//
+// then `summary: ...`. The correlation id is the signal's id, or `line-N` for a signal without one.
+// A line that is not a valid signal is reported on stderr with its line number and skipped. Exit status: 0
+// when every signal was scored, 1 when any line or signal failed, 2 for bad usage, 3 when the call failed.
+//
+// Built with Debian's Go 1.19, grpc-go 1.33 and golang/protobuf 1.3 (APIv1) in GOPATH mode:
+// `make clients-go` in the repository root.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/golang/protobuf/jsonpb"
+	"github.com/golang/protobuf/ptypes"
+	rpccode "google.golang.org/genproto/googleapis/rpc/code"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/status"
+
+	scoringv1 "github.com/glm3/signal-services/generated/go/glm3/scoring/v1"
+)
+
+// maxLine bounds one input line; the server refuses requests over 16 MiB anyway.
+const maxLine = 16 << 20
+
+type options struct {
+	target  string
+	frame   int
+	timeout time.Duration
+	input   string
+}
+
+func parseFlags() (options, error) {
+	var o options
+	flag.StringVar(&o.target, "target", "127.0.0.1:50051", "scoring server address (plaintext gRPC)")
+	flag.IntVar(&o.frame, "frame", 100, "signals per request frame, 1 to 1000")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "deadline of the whole stream")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: glm3-stream [flags] [FILE|-]\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	switch {
+	case flag.NArg() > 1:
+		return o, errors.New("at most one input file")
+	case o.frame < 1 || o.frame > 1000:
+		return o, fmt.Errorf("-frame must be 1 to 1000, got %d", o.frame)
+	case o.timeout <= 0:
+		return o, errors.New("-timeout must be positive")
+	}
+	o.input = flag.Arg(0)
+	return o, nil
+}
+
+func main() {
+	o, err := parseFlags()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "glm3-stream:", err)
+		flag.Usage()
+		os.Exit(2)
+	}
+	os.Exit(run(o))
+}
+
+// tally counts what happened. The receiving goroutine owns scored, failed and verdicts; the sender owns
+// sent and badLines, which are read only after it is done.
+type tally struct {
+	sent, badLines, scored, failed int
+	verdicts                       map[string]int
+}
+
+func run(o options) int {
+	in := os.Stdin
+	if o.input != "" && o.input != "-" {
+		f, err := os.Open(o.input)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "glm3-stream:", err)
+			return 2
+		}
+		defer f.Close()
+		in = f
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	conn, err := grpc.DialContext(ctx, o.target, grpc.WithInsecure())
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "glm3-stream: dial:", err)
+		return 3
+	}
+	defer conn.Close()
+	started := time.Now()
+	t := tally{verdicts: map[string]int{}}
+	out := bufio.NewWriter(os.Stdout)
+	defer out.Flush()
+	callErr := stream(ctx, cancel, scoringv1.NewScoringServiceClient(conn), in, o.frame, out, &t)
+
+	var verdicts []string
+	for v := range t.verdicts {
+		verdicts = append(verdicts, fmt.Sprintf("%s=%d", v, t.verdicts[v]))
+	}
+	sort.Strings(verdicts)
+	fmt.Fprintf(out, "summary: sent=%d scored=%d failed=%d bad_lines=%d %s elapsed=%.2fs\n",
+		t.sent, t.scored, t.failed, t.badLines, strings.Join(verdicts, " "), time.Since(started).Seconds())
+	if callErr != nil {
+		out.Flush()
+		fmt.Fprintln(os.Stderr, "glm3-stream: stream failed:", describeError(callErr))
+		return 3
+	}
+	if t.failed > 0 || t.badLines > 0 {
+		return 1
+	}
+	return 0
+}
+
+// stream runs one ScoreStream call: a goroutine sends the frames while this one prints the results as
+// they come. It returns the call's error, if the call failed as a whole.
+func stream(ctx context.Context, cancel context.CancelFunc, client scoringv1.ScoringServiceClient, in io.Reader,
+	frame int, out *bufio.Writer, t *tally) error {
+	call, err := client.ScoreStream(ctx)
+	if err != nil {
+		return err
+	}
+	sendDone := make(chan error, 1)
+	go func() { sendDone <- send(call, in, frame, t) }()
+	var recvErr error
+	for {
+		response, err := call.Recv()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			recvErr = err
+			cancel() // stops the sender if it is blocked on a full window
+			break
+		}
+		for _, r := range response.GetResults().GetResults() {
+			report(out, r, t)
+		}
+		out.Flush() // one write per response frame: results show as they arrive
+	}
+	sendErr := <-sendDone
+	if recvErr != nil {
+		return recvErr
+	}
+	return sendErr
+}
+
+// describeError renders a call's error as `CODE message`, with the same code names as per-item errors.
+func describeError(err error) string {
+	if s, ok := status.FromError(err); ok {
+		return fmt.Sprintf("%s %s", rpccode.Code(s.Code()).String(), s.Message())
+	}
+	return err.Error()
+}
+
+// send reads signals line by line and sends them in frames of `frame`; it never holds more than one frame.
+func send(call scoringv1.ScoringService_ScoreStreamClient, in io.Reader, frame int, t *tally) error {
+	scanner := bufio.NewScanner(in)
+	scanner.Buffer(make([]byte, 64<<10), maxLine)
+	batch := &scoringv1.SignalBatch{}
+	flush := func() error {
+		if len(batch.Items) == 0 {
+			return nil
+		}
+		req := &scoringv1.ScoreStreamRequest{Frame: &scoringv1.ScoreStreamRequest_Batch{Batch: batch}}
+		if err := call.Send(req); err != nil {
+			return err
+		}
+		t.sent += len(batch.Items)
+		batch = &scoringv1.SignalBatch{}
+		return nil
+	}
+	// Unknown fields are errors, as in proto3 JSON: a misspelt field name must not pass unnoticed.
+	decoder := jsonpb.Unmarshaler{}
+	for line := 1; scanner.Scan(); line++ {
+		text := strings.TrimSpace(scanner.Text())
+		if text == "" {
+			continue
+		}
+		signal := &scoringv1.Signal{}
+		if err := decoder.Unmarshal(strings.NewReader(text), signal); err != nil {
+			fmt.Fprintf(os.Stderr, "glm3-stream: line %d skipped: not a signal: %v\n", line, err)
+			t.badLines++
+			continue
+		}
+		id := signal.Id
+		if id == "" {
+			id = fmt.Sprintf("line-%d", line)
+		}
+		batch.Items = append(batch.Items, &scoringv1.StreamSignal{CorrelationId: id, Signal: signal})
+		if len(batch.Items) == frame {
+			if err := flush(); err != nil {
+				return sendError(call, err)
+			}
+		}
+	}
+	if err := scanner.Err(); err != nil {
+		_ = call.CloseSend()
+		return fmt.Errorf("reading input: %w", err)
+	}
+	if err := flush(); err != nil {
+		return sendError(call, err)
+	}
+	return call.CloseSend()
+}
+
+// sendError: a failed Send returns io.EOF when the server ended the call; the real status then comes from
+// Recv, so the sender reports nothing of its own.
+func sendError(call scoringv1.ScoringService_ScoreStreamClient, err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	_ = call.CloseSend()
+	return err
+}
+
+func report(out io.Writer, r *scoringv1.ScoreResult, t *tally) {
+	if c := r.GetCandidate(); c != nil {
+		verdict := strings.TrimPrefix(c.Verdict.String(), "VERDICT_")
+		t.scored++
+		t.verdicts[verdict]++
+		fmt.Fprintf(out, "%s %s %.2f\n", r.CorrelationId, verdict, c.OverallScore)
+		return
+	}
+	t.failed++
+	fmt.Fprintf(out, "%s ERROR %s\n", r.CorrelationId, describe(r.GetError()))
+}
+
+// describe renders a google.rpc.Status: code name, ErrorInfo reason, and every BadRequest field violation.
+func describe(s *rpcstatus.Status) string {
+	if s == nil {
+		return "UNKNOWN (result with neither candidate nor error)"
+	}
+	// google.rpc.Code names (INVALID_ARGUMENT), as every gRPC tool prints them; grpc-go's own String()
+	// would say InvalidArgument.
+	parts := []string{rpccode.Code(s.Code).String()}
+	reason := ""
+	var violations []string
+	for _, detail := range s.Details {
+		info := &errdetails.ErrorInfo{}
+		if ptypes.Is(detail, info) && ptypes.UnmarshalAny(detail, info) == nil {
+			reason = info.Reason
+			continue
+		}
+		bad := &errdetails.BadRequest{}
+		if ptypes.Is(detail, bad) && ptypes.UnmarshalAny(detail, bad) == nil {
+			for _, v := range bad.FieldViolations {
+				violations = append(violations, fmt.Sprintf("%s: %s", v.Field, v.Description))
+			}
+		}
+	}
+	if reason != "" {
+		parts = append(parts, reason)
+	}
+	if len(violations) > 0 {
+		parts = append(parts, strings.Join(violations, "; "))
+	} else if s.Message != "" {
+		parts = append(parts, s.Message)
+	}
+	return strings.Join(parts, " ")
+}
