@@ -37,11 +37,13 @@ class RunningServer:
 
 
 def server_settings(model: type, storage: Path, **server: Any) -> Any:
-    """Settings for a test server: loopback, port 0, storage under the test's temp dir."""
+    """Settings for a test server: loopback, port 0, storage under the test's temp dir, no metrics
+    endpoint (its default port is fixed; tests that want it set metrics.port 0)."""
     return model.model_validate(
         {
             "server": {"host": "127.0.0.1", "port": 0, "shutdown_grace_s": 1.0, **server},
             "storage": {"uri": str(storage)},
+            "metrics": {"enabled": False},
         }
     )
 
@@ -71,10 +73,12 @@ async def scoring_server(storage_dir: Path) -> AsyncIterator[RunningServer]:
 
 def ops_settings(storage: Path, **sections: dict[str, Any]) -> OpsSettings:
     """Ops settings for tests: loopback port 0, storage in the temp dir, no service checks (the default one
-    watches 127.0.0.1:50051, which tests never touch), and no loop unless a test turns it on."""
+    watches 127.0.0.1:50051, which tests never touch), no loop unless a test turns it on, and no metrics
+    endpoint (its default port is fixed)."""
     base: dict[str, Any] = {
         "server": {"host": "127.0.0.1", "port": 0, "shutdown_grace_s": 1.0},
         "storage": {"uri": str(storage)},
+        "metrics": {"enabled": False},
         "services": {"checks": []},
         "agent": {"loop": False},
     }

@@ -1,4 +1,4 @@
-"""The gRPC server factory both servers share: limits, interceptors, health, reflection, shutdown."""
+"""The gRPC server factory both servers share: limits, interceptors, health, reflection, metrics, shutdown."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
+from prometheus_client import CollectorRegistry
 
 from glm3.servers.common.health import DependencyProbe, HealthReporter, HealthServicer
 from glm3.servers.common.interceptors import default_interceptors
+from glm3.servers.common.metrics import MetricsServer, RpcMetrics, listen, new_registry
 from glm3.servers.common.settings import BaseSettings
 
 log = logging.getLogger("glm3.server")
@@ -36,6 +38,8 @@ class ServerDeps:
     # Closed in order after the server stopped and running RPCs finished.
     closers: Sequence[Callable[[], Awaitable[None]]] = ()
     extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = field(default_factory=list)
+    # The process's metrics: what make_deps handed to the components it built; RPC metrics join it here.
+    registry: CollectorRegistry = field(default_factory=new_registry)
 
 
 def grpc_options(settings: BaseSettings) -> list[tuple[str, int]]:
@@ -64,9 +68,11 @@ class Glm3Server:
         reporter: HealthReporter,
         closers: Sequence[Callable[[], Awaitable[None]]],
         grace: float,
+        metrics: MetricsServer | None = None,
     ) -> None:
         self.grpc_server = server
         self.health = reporter
+        self.metrics = metrics
         self._closers = list(closers)
         self._grace = grace
         self._stopped = asyncio.Event()
@@ -74,7 +80,15 @@ class Glm3Server:
 
     async def start(self) -> None:
         await self.health.start()  # statuses are set before the first client can ask
+        if self.metrics is not None:
+            await self.metrics.start()
+            log.info("metrics listening", extra={"url": self.metrics.url})
         await self.grpc_server.start()
+
+    @property
+    def metrics_port(self) -> int | None:
+        """The port of the /metrics endpoint, None when it is off."""
+        return None if self.metrics is None else self.metrics.port
 
     async def stop(self, grace: float | None = None) -> None:
         """Graceful shutdown: NOT_SERVING, refuse new RPCs, let running ones finish within the grace
@@ -88,6 +102,11 @@ class Glm3Server:
             await self.health.shutdown()
             await self.grpc_server.stop(grace)
         finally:
+            if self.metrics is not None:  # after the RPCs, so a last scrape sees them
+                try:
+                    await self.metrics.stop()
+                except Exception:
+                    log.exception("error while stopping the metrics endpoint")
             for close in self._closers:
                 try:
                     await close()
@@ -102,11 +121,12 @@ class Glm3Server:
 def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, int]:
     """Builds (not starts) the server and binds its port; returns it and the port actually bound.
 
-    Must be called with an event loop running. Raises OSError when the address cannot be bound.
+    Must be called with an event loop running. Raises OSError when the address (or, when metrics are
+    served, their port on the same host) cannot be bound; `Glm3Server.metrics_port` is the one bound.
     """
     s = settings.server
     server = grpc.aio.server(
-        interceptors=[*default_interceptors(), *deps.extra_interceptors],
+        interceptors=[*default_interceptors(RpcMetrics(deps.registry)), *deps.extra_interceptors],
         options=grpc_options(settings),
         maximum_concurrent_rpcs=s.max_concurrent_rpcs,
     )
@@ -128,6 +148,7 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
         raise OSError(f"cannot listen on {address}: {exc}") from None
     if port == 0:
         raise OSError(f"cannot listen on {address}")
+    metrics = MetricsServer(deps.registry, listen(s.host, settings.metrics.port)) if settings.metrics.enabled else None
     reporter = HealthReporter(
         health_servicer,
         names,
@@ -135,4 +156,4 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
         interval=s.dependency_probe_interval_s,
         timeout=s.dependency_probe_timeout_s,
     )
-    return Glm3Server(server, reporter, deps.closers, s.shutdown_grace_s), port
+    return Glm3Server(server, reporter, deps.closers, s.shutdown_grace_s, metrics), port

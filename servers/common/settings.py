@@ -97,6 +97,20 @@ class StorageSection(Section):
     )
 
 
+class MetricsSection(Section):
+    enabled: bool = Field(
+        True,
+        description="serve Prometheus metrics over HTTP at /metrics, on server.host and metrics.port; false: "
+        "no endpoint (metrics are still recorded, at no measurable cost)",
+    )
+    port: int = Field(
+        9464,
+        ge=0,
+        le=65535,
+        description="TCP port of the /metrics endpoint, apart from the gRPC one; 0 picks a free port",
+    )
+
+
 class LlmSection(Section):
     model: str = Field(
         "", description="model name on the OpenAI-compatible endpoint; empty means no LLM is used"
@@ -151,6 +165,7 @@ class BaseSettings(Section):
     server: ServerSection = ServerSection()
     log: LogSection = LogSection()
     storage: StorageSection = StorageSection()
+    metrics: MetricsSection = MetricsSection()
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from glm3.servers.common.errors import FieldViolation, InvalidArgument
+from glm3.servers.common.metrics import OpsMetrics
 from glm3.servers.common.redact import redact_obj
 from glm3.servers.ops.models import (
     AgentStatus,
@@ -80,6 +81,7 @@ class OpsAgent:
         auto_resolve: bool = True,
         diagnose_timeout_s: float = 30.0,
         loop_enabled: bool = True,
+        metrics: OpsMetrics | None = None,
     ) -> None:
         self.runner = runner
         self.alerts = alerts
@@ -101,6 +103,8 @@ class OpsAgent:
         self._task: asyncio.Task[None] | None = None
         self._resolving: set[asyncio.Task[None]] = set()
         self._resolving_services: set[str] = set()
+        self.metrics = metrics if metrics is not None else OpsMetrics()
+        self.metrics.watch_open_alerts(lambda: self.alerts.open_count)
 
     # -- life cycle ---------------------------------------------------------------------------------
 
@@ -160,6 +164,7 @@ class OpsAgent:
                 previous = self._latest.get(result.service)
                 self._latest[result.service] = result
                 self.history.setdefault(result.service, deque(maxlen=self._history_size)).append(result)
+                self.metrics.check_results.labels(result.service, result.status.value).inc()
                 if result.status is not HealthStatus.HEALTHY:
                     self.status.issues_detected += 1
                 if previous is None or previous.status is not result.status:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from glm3.ops.v1 import ops_service_pb2_grpc as pb_grpc
 from glm3.servers.common.app import ServerDeps, ServiceBinding
 from glm3.servers.common.health import DependencyProbe
+from glm3.servers.common.metrics import OpsMetrics, new_registry
 from glm3.servers.common.runner import run_main
 from glm3.servers.ops.agent import OpsAgent
 from glm3.servers.ops.alerts import AlertManager, Escalation
@@ -34,6 +35,7 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
 
         embedder = Embedder(settings.embedding, settings.llm)
     learning = await LearningStore.open(database, embedder=embedder)
+    registry = new_registry()
     runner = CheckRunner(settings.host_checks, settings.services.checks, reader=reader)  # type: ignore[arg-type]
 
     async def recheck(service: str) -> CheckResult:
@@ -59,6 +61,7 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
         auto_resolve=settings.runbooks.auto_resolve,
         diagnose_timeout_s=settings.agent.diagnose_timeout_s,
         loop_enabled=settings.agent.loop,
+        metrics=OpsMetrics(registry),
     )
     await agent.start()
 
@@ -78,6 +81,7 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
         services=[ServiceBinding(SERVICE_NAME, OpsServicer(agent), pb_grpc.add_OpsServiceServicer_to_server)],
         probes=[DependencyProbe("storage", database.probe)],
         closers=[stop_agent, learning.close, close_clients, database.close],
+        registry=registry,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from glm3.servers.common.settings import BaseSettings, LlmSection, Section, ServerSection
+from glm3.servers.common.settings import BaseSettings, LlmSection, MetricsSection, Section, ServerSection
 from glm3.servers.ops.alerts import AlertsSection
 from glm3.servers.ops.checks import GrpcHealthCheck, HostChecksSection, ServiceCheck, ServiceCheckList
 from glm3.servers.ops.runbooks import RunbooksSection
@@ -36,6 +36,7 @@ class ServicesSection(Section):
 
 class OpsSettings(BaseSettings):
     server: ServerSection = ServerSection(port=50052)
+    metrics: MetricsSection = MetricsSection(port=9465)  # next to the scoring server's 9464
     llm: LlmSection = LlmSection()
     embedding: EmbeddingSection = EmbeddingSection()
     agent: AgentSection = AgentSection()

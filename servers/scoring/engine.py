@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from glm3.servers.common.errors import Glm3Error, InvalidArgument, Unavailable
+from glm3.servers.common.metrics import ScoringMetrics
 from glm3.servers.scoring import rules
 from glm3.servers.scoring.heuristic import HeuristicScorer
 from glm3.servers.scoring.models import (
@@ -56,11 +57,13 @@ class ScoringEngine:
         base_config: ScoringConfig,
         *,
         llm: object | None = None,
+        metrics: ScoringMetrics | None = None,
     ) -> None:
         self.store = store
         self.scorer = scorer
         self.base_config = base_config
         self.llm = llm  # the LLMScorer when one is configured (its counters feed the stats)
+        self.metrics = metrics if metrics is not None else ScoringMetrics()
         self.in_flight = 0
         self.latencies_ms: deque[float] = deque(maxlen=10_000)
         self._inline = isinstance(scorer, HeuristicScorer)
@@ -127,11 +130,12 @@ class ScoringEngine:
                     found = await self.store.latest_for_signals([signals[i].id for i in known])
                 except Exception as exc:
                     raise Unavailable(f"storage unavailable: {exc}") from exc
-                for i, candidate in zip(known, found, strict=True):
-                    if candidate is not None:
-                        remaining.discard(i)
-                        self.in_flight -= 1
-                        yield i, Outcome(candidate, already_scored=True)
+                already = [(i, c) for i, c in zip(known, found, strict=True) if c is not None]
+                self.metrics.signals_already_scored.inc(len(already))
+                for i, candidate in already:
+                    remaining.discard(i)
+                    self.in_flight -= 1
+                    yield i, Outcome(candidate, already_scored=True)
             todo = sorted(remaining)
             if self._inline:
                 async for result in self._score_inline(signals, todo, config, rescore, received):
@@ -144,6 +148,7 @@ class ScoringEngine:
                     self.in_flight -= 1
                     yield result
         except Glm3Error as error:
+            self.metrics.signals_failed.labels(error.reason).inc(len(remaining))
             for i in sorted(remaining):
                 remaining.discard(i)
                 self.in_flight -= 1
@@ -156,6 +161,13 @@ class ScoringEngine:
             committed = await self.store.commit(pending)
         except Exception as exc:
             raise Unavailable(f"storage unavailable: {exc}") from exc
+        # Counted once stored: a candidate that was never committed was never scored for the client.
+        self.metrics.count_scored(
+            (str(c.candidate.analysis.get("scorer", "unknown")), c.candidate.verdict.value)
+            for c in committed
+            if not c.already_scored
+        )
+        self.metrics.signals_already_scored.inc(sum(1 for c in committed if c.already_scored))
         return [Outcome(c.candidate, c.already_scored) for c in committed]
 
     async def _score_inline(
@@ -218,10 +230,11 @@ class ScoringEngine:
                     error = task.exception()
                     if error is None:
                         yield tasks[task], task.result()
-                    elif isinstance(error, Glm3Error):
-                        yield tasks[task], error
                     else:
-                        yield tasks[task], Glm3Error(f"scoring failed: {type(error).__name__}")
+                        if not isinstance(error, Glm3Error):
+                            error = Glm3Error(f"scoring failed: {type(error).__name__}")
+                        self.metrics.signals_failed.labels(error.reason).inc()
+                        yield tasks[task], error
         finally:
             for task in tasks:
                 task.cancel()

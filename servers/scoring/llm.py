@@ -12,12 +12,14 @@ import logging
 import math
 import random
 import re
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
 
+from glm3.servers.common.metrics import ScoringMetrics
 from glm3.servers.common.settings import LlmSection
 from glm3.servers.scoring.models import (
     DIMENSIONS,
@@ -343,8 +345,10 @@ class LLMScorer:
         *,
         client: openai.AsyncOpenAI | None = None,
         rng: random.Random | None = None,
+        metrics: ScoringMetrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics if metrics is not None else ScoringMetrics()
         self.model = settings.model
         self.fallback = fallback
         if client is None:
@@ -395,6 +399,7 @@ class LLMScorer:
         if cached is not None:
             self._cache.move_to_end(key)
             self.cache_hits += 1
+            self.metrics.llm_cache_hits.inc()
             draft = _clone(cached)
             draft.analysis["cached"] = True
             return draft
@@ -415,6 +420,7 @@ class LLMScorer:
             self._flights[key] = flight
             task.add_done_callback(lambda _t, key=key, flight=flight: self._landed(key, flight))
             self.calls += 1
+            self.metrics.llm_calls.inc()
         flight.waiters += 1
 
         # A request joining a call started for a later deadline stops waiting at its own.
@@ -465,6 +471,7 @@ class LLMScorer:
         deadline: float | None = None,
     ) -> ScoreDraft:
         self.fallbacks += 1
+        self.metrics.llm_fallbacks.inc()
         log.debug("LLM scoring fell back to %s: %s", getattr(self.fallback, "name", "fallback"), reason)
         remaining = timeout
         if deadline is not None and timeout is not None:
@@ -558,6 +565,8 @@ class LLMScorer:
             extra["response_format"] = response_format
         state.requests += 1
         self.requests += 1
+        self.metrics.llm_requests.inc()
+        started = time.perf_counter()
         try:
             # The SDK's timeout bounds each network step; this one bounds the whole call.
             async with asyncio.timeout(call_timeout):
@@ -569,14 +578,17 @@ class LLMScorer:
                     **extra,
                 )
         except (TimeoutError, openai.APITimeoutError):
+            self.metrics.llm_errors.labels("timeout").inc()
             return _Outcome(None, f"LLM call timed out after {call_timeout:.2f}s")
         except openai.APIConnectionError:
+            self.metrics.llm_errors.labels("connection").inc()
             state.transient_failures += 1
             return _Backoff("cannot reach the LLM endpoint")
         except openai.APIResponseValidationError:
             return self._bad_reply(state, None, "reply does not look like a chat completion")
         except openai.APIStatusError as exc:
             status = exc.status_code
+            self.metrics.llm_errors.labels(f"http_{status}").inc()
             if status in (408, 409, 429) or status >= 500:
                 state.transient_failures += 1
                 return _Backoff(f"LLM endpoint answered {_status_label(exc)}", _retry_after(exc))
@@ -594,7 +606,10 @@ class LLMScorer:
                     return _AGAIN
             return _Outcome(None, f"LLM endpoint rejected the request: {_status_label(exc)}")
         except openai.OpenAIError as exc:
+            self.metrics.llm_errors.labels("client_error").inc()
             return _Outcome(None, f"LLM client error: {type(exc).__name__}")
+        finally:
+            self.metrics.llm_request_duration.observe(time.perf_counter() - started)
 
         state.usage.add(getattr(completion, "usage", None))
         content: str | None = None
@@ -629,6 +644,7 @@ class LLMScorer:
 
     def _bad_reply(self, state: _Attempt, content: str | None, problem: str) -> _Outcome | None:
         state.bad_replies += 1
+        self.metrics.llm_errors.labels("invalid_reply").inc()
         if state.bad_replies >= MAX_BAD_REPLIES:
             return _Outcome(None, f"LLM reply invalid {state.bad_replies} times: {problem}")
         log.info("LLM reply invalid (%s), asking again", problem)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from glm3.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
 from glm3.servers.common.app import ServerDeps, ServiceBinding
 from glm3.servers.common.health import DependencyProbe
+from glm3.servers.common.metrics import ScoringMetrics, StoreMetrics, new_registry
 from glm3.servers.common.runner import run_main
 from glm3.servers.scoring.engine import ScoringEngine
 from glm3.servers.scoring.heuristic import HeuristicScorer
@@ -23,6 +24,8 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
     """Opens what the scoring server needs and says how to probe and close it."""
     database = await Database.open(settings.storage.uri)
     tuning = settings.scoring
+    registry = new_registry()
+    metrics = ScoringMetrics(registry)
     embedder = None
     if settings.embedding.configured:
         from glm3.servers.scoring.embeddings import Embedder
@@ -34,6 +37,7 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         compact_interval_s=tuning.compact_interval_s,
         keep_versions_s=tuning.keep_versions_s,
         embedder=embedder,
+        metrics=StoreMetrics(registry),
     )
     heuristic = HeuristicScorer()
     scorer: Scorer = heuristic
@@ -41,9 +45,9 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
     if settings.llm.configured:
         from glm3.servers.scoring.llm import LLMScorer  # only servers with an LLM pay for importing openai
 
-        llm = LLMScorer(settings.llm, fallback=heuristic)
+        llm = LLMScorer(settings.llm, fallback=heuristic, metrics=metrics)
         scorer = llm
-    engine = ScoringEngine(store, scorer, tuning.config(), llm=llm)
+    engine = ScoringEngine(store, scorer, tuning.config(), llm=llm, metrics=metrics)
     servicer = ScoringServicer(engine, stream_window=tuning.stream_window)
 
     async def close_clients() -> None:
@@ -57,6 +61,7 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         probes=[DependencyProbe("storage", database.probe)],
         # Pending candidates are committed before the database closes.
         closers=[store.close, close_clients, database.close],
+        registry=registry,
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import grpc
+from prometheus_client import Gauge
 
 from glm3.scoring.v1 import candidate_pb2, signal_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
@@ -73,23 +74,35 @@ def _verdicts(values: Sequence[int], field: str) -> tuple:
 
 
 class Window:
-    """Counts signals in flight on one stream; `acquire` waits while the window is full."""
+    """Counts signals in flight on one stream; `acquire` waits while the window is full. `gauge` (the
+    glm3_stream_signals_in_flight metric) follows the sum over every stream; `close` takes back what an
+    interrupted stream still held."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, gauge: Gauge | None = None) -> None:
         self.size = size
         self.used = 0
         self._changed = asyncio.Condition()
+        self._gauge = gauge
 
     async def acquire(self, count: int) -> None:
         async with self._changed:
             # A frame larger than the window still goes through, alone.
             await self._changed.wait_for(lambda: self.used == 0 or self.used + count <= self.size)
             self.used += count
+            if self._gauge is not None:
+                self._gauge.inc(count)
 
     async def release(self, count: int) -> None:
         async with self._changed:
             self.used -= count
+            if self._gauge is not None:
+                self._gauge.dec(count)
             self._changed.notify_all()
+
+    def close(self) -> None:
+        if self._gauge is not None:
+            self._gauge.dec(self.used)
+            self._gauge = None
 
 
 @dataclass(slots=True)
@@ -224,7 +237,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         request_iterator: AsyncIterable[pb.ScoreStreamRequest],
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[pb.ScoreStreamResponse]:
-        window = Window(self.stream_window)
+        window = Window(self.stream_window, self.engine.metrics.stream_in_flight)
         results: asyncio.Queue[pb.ScoreResult | None] = asyncio.Queue()
         frames: set[asyncio.Task[None]] = set()
 
@@ -326,6 +339,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             reader.cancel()
             for task in list(frames):
                 task.cancel()
+            window.close()
 
     # -- reading ------------------------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from lancedb.index import FTS, Bitmap, BTree
 from lancedb.query import ColumnOrdering
 
 from glm3.servers.common.errors import FieldViolation, InvalidArgument
+from glm3.servers.common.metrics import StoreMetrics
 from glm3.servers.scoring.models import (
     DIMENSIONS,
     Feedback,
@@ -290,9 +291,11 @@ class CandidateStore:
         compact_interval_s: float,
         keep_versions_s: float,
         embedder: TextEmbedder | None = None,
+        metrics: StoreMetrics | None = None,
     ) -> None:
         self.database = database
         self.embedder = embedder
+        self.metrics = metrics if metrics is not None else StoreMetrics()
         self._vector_tables: dict[int, Any] = {}
         self.embedded = 0
         self.signals = tables["signals"]
@@ -320,6 +323,7 @@ class CandidateStore:
         compact_interval_s: float = 60.0,
         keep_versions_s: float = 300.0,
         embedder: TextEmbedder | None = None,
+        metrics: StoreMetrics | None = None,
     ) -> CandidateStore:
         connection = database.connection
         tables = {
@@ -334,6 +338,7 @@ class CandidateStore:
             compact_interval_s=compact_interval_s,
             keep_versions_s=keep_versions_s,
             embedder=embedder,
+            metrics=metrics,
         )
         await store._ensure_indexes()
         store._writer.start()
@@ -369,6 +374,7 @@ class CandidateStore:
         return await self._writer.submit(pending)
 
     async def _commit(self, pending: list[PendingScore]) -> list[Committed]:
+        started = time.perf_counter()
         try:
             stored = await self._latest_by_signal({p.signal.id for p in pending})
             latest: dict[str, ScoredCandidate] = dict(stored)
@@ -400,11 +406,14 @@ class CandidateStore:
                 if demote:
                     await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
                 self._commits_since_compaction += 1
+                self.metrics.commit_rows.observe(len(to_write))
+                self.metrics.commit_duration.observe(time.perf_counter() - started)
                 if self.embedder is not None:
                     # After the commit, off the acknowledgement path: vectors are derived data.
                     self._embeddings.submit_nowait([p.candidate for p in to_write])
         except Exception:
             self.reachable = False
+            self.metrics.commit_failures.inc()
             raise
         self.reachable = True
         return outcomes

@@ -22,9 +22,11 @@ SERVERS = ["glm3-scoring-server", "glm3-ops-server"]
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GLM3_", "OPENAI_"))}
-    # GLM3_AGENT_LOOP=false: the ops server's default check watches 127.0.0.1:50051; tests touch no fixed port.
+    # Tests touch no fixed port: GLM3_AGENT_LOOP=false (the ops server's default check watches
+    # 127.0.0.1:50051) and no metrics endpoint (9464/9465 by default).
     env.update(
-        {"GLM3_SERVER_PORT": "0", "GLM3_STORAGE_URI": str(tmp_path / "lancedb"), "GLM3_AGENT_LOOP": "false", **extra}
+        {"GLM3_SERVER_PORT": "0", "GLM3_STORAGE_URI": str(tmp_path / "lancedb"), "GLM3_AGENT_LOOP": "false",
+         "GLM3_METRICS_ENABLED": "false", **extra}
     )
     return env
 

@@ -25,6 +25,7 @@ def settings_for(storage: Path, **sections: dict[str, Any]) -> ScoringSettings:
         {
             "server": {"host": "127.0.0.1", "port": 0, "shutdown_grace_s": 1.0},
             "storage": {"uri": str(storage)},
+            "metrics": {"enabled": False},
             **sections,
         }
     )
