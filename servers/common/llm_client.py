@@ -6,9 +6,7 @@ when the server refuses the format, remembering the step; retries 429, 5xx and c
 jittered exponential backoff (honouring Retry-After); asks once more, saying what was wrong, after an
 unusable reply; bounds every call by the caller's deadline; and limits the calls in flight. It never raises
 for an LLM problem: a `ChatResult` without a value says why in a few words that are safe to log (no server
-message text, which may echo the prompt or the key).
-
-The scoring service's `LLMScorer` predates this module and keeps its own copy of this logic.
+message text, which may echo the prompt or the key). Every request is recorded in `LlmRequestMetrics`.
 """
 
 from __future__ import annotations
@@ -20,12 +18,14 @@ import logging
 import math
 import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 import openai
 
+from glm3.servers.common.metrics import LlmRequestMetrics
 from glm3.servers.common.settings import LlmSection
 
 __all__ = [
@@ -231,6 +231,7 @@ class JsonChat:
 
     `schema_name`/`schema` describe the reply for structured outputs; `correction` is the instruction sent
     after an unusable reply (the problem is put in front of it). `requests` counts HTTP requests sent.
+    `metrics` records them (given none, into a registry nobody exposes); `logger` gets the retry lines.
     """
 
     def __init__(
@@ -242,8 +243,12 @@ class JsonChat:
         correction: str,
         client: openai.AsyncOpenAI | None = None,
         rng: random.Random | None = None,
+        metrics: LlmRequestMetrics | None = None,
+        logger: logging.Logger | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics if metrics is not None else LlmRequestMetrics()
+        self._log = logger if logger is not None else log
         self.model = settings.model
         self.schema_name = schema_name
         self.schema = schema
@@ -328,7 +333,7 @@ class JsonChat:
         remaining = self._remaining(call.deadline)
         if remaining is not None and delay + MIN_CALL_S > remaining:
             return call.result(None, f"{failure.reason}; no time left to retry")
-        log.info("LLM request failed (%s), retrying in %.2fs", failure.reason, delay)
+        self._log.info("LLM request failed (%s), retrying in %.2fs", failure.reason, delay)
         await asyncio.sleep(delay)
         return None
 
@@ -344,6 +349,8 @@ class JsonChat:
             extra["response_format"] = response_format
         call.requests += 1
         self.requests += 1
+        self.metrics.requests.inc()
+        started = time.perf_counter()
         try:
             # The SDK's timeout bounds each network step; this one bounds the whole request.
             async with asyncio.timeout(call_timeout):
@@ -355,8 +362,10 @@ class JsonChat:
                     **extra,
                 )
         except (TimeoutError, openai.APITimeoutError):
+            self.metrics.errors.labels("timeout").inc()
             return call.result(None, f"LLM call timed out after {call_timeout:.2f}s")
         except openai.APIConnectionError:
+            self.metrics.errors.labels("connection").inc()
             call.transient_failures += 1
             return _Backoff("cannot reach the LLM endpoint")
         except openai.APIResponseValidationError:
@@ -364,7 +373,10 @@ class JsonChat:
         except openai.APIStatusError as exc:
             return self._status_error(call, fmt, exc)
         except openai.OpenAIError as exc:
+            self.metrics.errors.labels("client_error").inc()
             return call.result(None, f"LLM client error: {type(exc).__name__}")
+        finally:
+            self.metrics.duration.observe(time.perf_counter() - started)
 
         call.usage.add(getattr(completion, "usage", None))
         content: str | None = None
@@ -388,6 +400,7 @@ class JsonChat:
         self, call: _Call[T], fmt: ResponseFormat, exc: openai.APIStatusError
     ) -> ChatResult[T] | _Backoff | _Again:
         status = exc.status_code
+        self.metrics.errors.labels(f"http_{status}").inc()
         if status in (408, 409, 429) or status >= 500:
             call.transient_failures += 1
             return _Backoff(f"LLM endpoint answered {_status_label(exc)}", _retry_after(exc))
@@ -396,7 +409,7 @@ class JsonChat:
             if weaker is not None:
                 if self._format is fmt:
                     self._format = weaker
-                    log.warning(
+                    self._log.warning(
                         "LLM endpoint rejected response_format %s (%s); using %s from now on",
                         fmt.value,
                         _status_label(exc),
@@ -407,9 +420,10 @@ class JsonChat:
 
     def _bad_reply(self, call: _Call[T], content: str | None, problem: str) -> ChatResult[T] | _Again:
         call.bad_replies += 1
+        self.metrics.errors.labels("invalid_reply").inc()
         if call.bad_replies >= MAX_BAD_REPLIES:
             return call.result(None, f"LLM reply invalid {call.bad_replies} times: {problem}")
-        log.info("LLM reply invalid (%s), asking again", problem)
+        self._log.info("LLM reply invalid (%s), asking again", problem)
         # Say what was wrong: at temperature 0 the same request would likely get the same reply.
         if content:
             call.messages.append({"role": "assistant", "content": content[:4_000]})

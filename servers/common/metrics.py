@@ -105,6 +105,28 @@ class RpcMetrics:
         child.inc()
 
 
+class LlmRequestMetrics:
+    """HTTP requests to an LLM endpoint, as `JsonChat` (servers/common/llm_client.py) sends them."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        registry = registry if registry is not None else CollectorRegistry()
+        self.requests = Counter(
+            "glm3_llm_requests", "HTTP requests sent to the LLM endpoint (retries included)", registry=registry
+        )
+        self.duration = Histogram(
+            "glm3_llm_request_duration_seconds",
+            "time of one HTTP request to the LLM endpoint, failed ones included",
+            buckets=LLM_BUCKETS,
+            registry=registry,
+        )
+        self.errors = Counter(
+            "glm3_llm_errors",
+            "failed LLM requests by kind: timeout, connection, http_<status>, invalid_reply, client_error",
+            ["kind"],
+            registry=registry,
+        )
+
+
 class ScoringMetrics:
     """The scoring engine, the LLM scorer and ScoreStream windows."""
 
@@ -139,21 +161,7 @@ class ScoringMetrics:
             "LLM scorings started (one per distinct signal content, whatever its retries; cache hits excluded)",
             registry=registry,
         )
-        self.llm_requests = Counter(
-            "glm3_llm_requests", "HTTP requests sent to the LLM endpoint (retries included)", registry=registry
-        )
-        self.llm_request_duration = Histogram(
-            "glm3_llm_request_duration_seconds",
-            "time of one HTTP request to the LLM endpoint, failed ones included",
-            buckets=LLM_BUCKETS,
-            registry=registry,
-        )
-        self.llm_errors = Counter(
-            "glm3_llm_errors",
-            "failed LLM requests by kind: timeout, connection, http_<status>, invalid_reply, client_error",
-            ["kind"],
-            registry=registry,
-        )
+        self.llm_http = LlmRequestMetrics(registry)
         self.llm_fallbacks = Counter(
             "glm3_llm_fallbacks",
             "signals the fallback (heuristic) scorer answered because the LLM failed or ran out of time",

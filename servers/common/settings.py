@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlparse
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 MIB = 1024 * 1024
 ENV_PREFIX = "GLM3_"
@@ -27,6 +27,36 @@ class ConfigError(Exception):
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def http_url(value: str, problem: str = "must be an http:// or https:// URL") -> str:
+    """`value` if it is an http:// or https:// URL with a host; raises ValueError(problem) otherwise."""
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(problem)
+    return value
+
+
+def _http_url_with_host(value: str) -> str:
+    return http_url(value, "must be an http:// or https:// URL with a host")
+
+
+def _optional_http_url(value: str | None) -> str | None:
+    return http_url(value) if value else None
+
+
+def _optional_secret_http_url(value: SecretStr | None) -> SecretStr | None:
+    if value is None or not value.get_secret_value():
+        return None
+    http_url(value.get_secret_value())
+    return value
+
+
+# Field types for an http(s) URL with a host. The optional ones read an empty value as unset; HttpUrlStr's
+# message (checks, runbooks) names the host, as those fields always have.
+HttpUrlStr = Annotated[str, AfterValidator(_http_url_with_host)]
+OptionalHttpUrlStr = Annotated[str | None, AfterValidator(_optional_http_url)]
+OptionalSecretHttpUrl = Annotated[SecretStr | None, AfterValidator(_optional_secret_http_url)]
 
 
 class ServerSection(Section):
@@ -115,7 +145,7 @@ class LlmSection(Section):
     model: str = Field(
         "", description="model name on the OpenAI-compatible endpoint; empty means no LLM is used"
     )
-    base_url: str | None = Field(
+    base_url: OptionalHttpUrlStr = Field(
         None,
         description="OpenAI-compatible endpoint (LiteLLM, vLLM, Ollama, OpenAI); also OPENAI_BASE_URL",
         json_schema_extra={"env_aliases": ["OPENAI_BASE_URL"]},
@@ -143,16 +173,6 @@ class LlmSection(Section):
     retry_backoff_s: float = Field(
         0.5, ge=0, description="first wait before retrying an LLM request, doubled each retry, with jitter"
     )
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError("must be an http:// or https:// URL")
-        return value
 
     @property
     def configured(self) -> bool:

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Literal, Protocol
-from urllib.parse import urlparse
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, field_validator
 
 from glm3.servers.common.errors import (
     FailedPrecondition,
@@ -30,7 +29,7 @@ from glm3.servers.common.errors import (
     NotFound,
     ResourceExhausted,
 )
-from glm3.servers.common.settings import Section
+from glm3.servers.common.settings import OptionalSecretHttpUrl, Section
 from glm3.servers.ops.models import (
     Alert,
     AlertLevel,
@@ -73,7 +72,7 @@ class AlertsSection(Section):
         gt=0,
         description="seconds after which an open (not acknowledged) alert whose problem persists is notified again",
     )
-    webhook_url: SecretStr | None = Field(
+    webhook_url: OptionalSecretHttpUrl = Field(
         None,
         description="http(s) URL that receives every alert change as a JSON POST; unset sends none "
         "(kept secret: chat webhooks carry a token in the URL)",
@@ -123,16 +122,6 @@ class AlertsSection(Section):
         le=100,
         description="revenue drop (%) that escalates; reported in the agent status, no check measures it yet",
     )
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _http_url(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is None or value.get_secret_value() == "":
-            return None
-        parsed = urlparse(value.get_secret_value())
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError("must be an http:// or https:// URL")
-        return value
 
     @field_validator("webhook_min_level", mode="before")
     @classmethod

@@ -23,14 +23,13 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Annotated, Any, Literal
-from urllib.parse import urlparse
 
 import aiohttp
 import grpc
 from pydantic import AfterValidator, Field, TypeAdapter, ValidationInfo, field_validator, model_validator
 
 from glm3.servers.common.errors import FailedPrecondition, NotFound
-from glm3.servers.common.settings import Section
+from glm3.servers.common.settings import HttpUrlStr, Section
 from glm3.servers.ops.checks_core import Clock, Hysteresis, Observation, Pending, Threshold
 from glm3.servers.ops.checks_host import (
     CpuReading,
@@ -187,7 +186,7 @@ class HttpCheck(_ServiceCheckBase):
     """An HTTP(S) endpoint answers with an expected status (the seed's SERVICES entries)."""
 
     kind: Literal["http"] = Field("http", description="check kind")
-    url: str = Field(min_length=1, max_length=2048, description="http:// or https:// URL to request")
+    url: HttpUrlStr = Field(min_length=1, max_length=2048, description="http:// or https:// URL to request")
     method: Literal["GET", "HEAD", "POST"] = Field("GET", description="HTTP method (POST sends no body)")
     expected_status: int | list[int] = Field(
         200, description="status code (or list of codes) that means healthy; anything else is critical"
@@ -200,14 +199,6 @@ class HttpCheck(_ServiceCheckBase):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError("must be an http:// or https:// URL with a host")
-        return value
 
     @field_validator("expected_status")
     @classmethod

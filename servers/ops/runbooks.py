@@ -33,7 +33,6 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlparse
 
 import aiohttp
 import yaml
@@ -41,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from glm3.servers.common.redact import is_secret_key
 from glm3.servers.common.errors import FieldViolation, InvalidArgument, NotFound
-from glm3.servers.common.settings import ConfigError, Section
+from glm3.servers.common.settings import ConfigError, HttpUrlStr, Section
 from glm3.servers.ops.models import CheckResult, HealthStatus, ResolutionResult, ResolutionStatus, StepResult
 
 log = logging.getLogger("glm3.ops.runbooks")
@@ -136,7 +135,7 @@ class HttpStep(_Step):
 
     kind: Literal["http"] = "http"
     method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] = "GET"
-    url: str = Field(description="http:// or https:// URL")
+    url: HttpUrlStr = Field(description="http:// or https:// URL")
     expected_status: tuple[int, ...] = Field((200,), min_length=1, description="statuses that mean success")
     body: dict[str, Any] | list[Any] | None = Field(None, description="JSON body to send")
     headers: dict[str, str] = Field(default_factory=dict, description="request headers (never logged)")
@@ -145,14 +144,6 @@ class HttpStep(_Step):
     @classmethod
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError("must be an http:// or https:// URL with a host")
-        return value
 
     @field_validator("expected_status", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import aiohttp
 
+from glm3.servers.common.settings import http_url
 from glm3.servers.ops.alerts import AlertEvent, AlertsSection, alert_json
 from glm3.servers.common.redact import redact, redact_obj
 
@@ -82,9 +83,7 @@ class WebhookSender:
         queue_size: int = 1000,
         rng: random.Random | None = None,
     ) -> None:
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError("webhook URL must be an http:// or https:// URL")
+        parsed = urlparse(http_url(url, "webhook URL must be an http:// or https:// URL"))
         if timeout_s <= 0 or max_attempts < 1 or backoff_s < 0 or queue_size < 1:
             raise ValueError("webhook timeout, attempts and queue size must be positive, backoff not negative")
         self._url = url

@@ -1,24 +1,34 @@
-"""The LLM scorer: one chat-completions call per signal to an OpenAI-compatible endpoint, heuristic fallback."""
+"""The LLM scorer: one chat-completions call per signal to an OpenAI-compatible endpoint, heuristic fallback.
+
+The request itself (response_format step-down, retries, deadlines, re-asking) is `JsonChat`'s; this module adds
+the prompt, the reply's validation, a result cache and one call shared by identical signals.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import copy
-import enum
 import hashlib
 import json
 import logging
 import math
 import random
-import re
-import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import openai
 
+from glm3.servers.common.llm_client import (
+    MIN_CALL_S,
+    BadReply,
+    ChatResult,
+    JsonChat,
+    cap,
+    deadline_margin,
+    load_json_object,
+    untrusted_json,
+)
 from glm3.servers.common.metrics import ScoringMetrics
 from glm3.servers.common.settings import LlmSection
 from glm3.servers.scoring.models import (
@@ -53,15 +63,9 @@ REASONING_CHARS = 2_000
 MAX_RECOMMENDATIONS = 10
 RECOMMENDATION_CHARS = 500
 
-# A reply that fails validation is asked for once more; a second bad reply means the heuristic.
-MAX_BAD_REPLIES = 2
-# Below this many seconds left, an LLM call is not worth starting.
-MIN_CALL_S = 0.05
-# Retry-After beyond this is not honoured when there is no deadline: the heuristic answers sooner.
-MAX_RETRY_AFTER_S = 30.0
-
-TAG_OPEN = "<untrusted_signal>"
-TAG_CLOSE = "</untrusted_signal>"
+UNTRUSTED_TAG = "untrusted_signal"
+TAG_OPEN = f"<{UNTRUSTED_TAG}>"
+TAG_CLOSE = f"</{UNTRUSTED_TAG}>"
 
 SYSTEM_PROMPT = f"""You rate product-idea signals (posts, reviews, comment threads, requests) for a team \
 looking for startup ideas. Prompt version {PROMPT_VERSION}.
@@ -115,116 +119,38 @@ REPLY_SCHEMA: dict[str, Any] = {
 }
 
 
-class _Format(enum.Enum):
-    """How the JSON reply is requested; a server without structured outputs is stepped down, and remembered."""
-
-    SCHEMA = "json_schema"
-    JSON = "json_object"
-    PLAIN = "none"
-
-    def response_format(self) -> dict[str, Any] | None:
-        if self is _Format.SCHEMA:
-            return {
-                "type": "json_schema",
-                "json_schema": {"name": "signal_scores", "strict": True, "schema": REPLY_SCHEMA},
-            }
-        if self is _Format.JSON:
-            return {"type": "json_object"}
-        return None
-
-    def weaker(self) -> _Format | None:
-        return {_Format.SCHEMA: _Format.JSON, _Format.JSON: _Format.PLAIN}.get(self)
-
-
-_RESPONSE_FORMAT_ERROR = re.compile(
-    r"response[_ ]?format|json[_ ]?schema|json[_ ]?object|structured[_ ]output|guided", re.IGNORECASE
-)
-_SHORT_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-
-
-class BadReply(Exception):
-    """The model's reply cannot be used; the message says why in a few words."""
-
-
-@dataclass(slots=True)
-class _Outcome:
-    draft: ScoreDraft | None  # None: the LLM failed; `reason` says why
-    reason: str = ""
-
-
-@dataclass(slots=True)
-class _Backoff:
-    """A transient failure: try again after a pause, if attempts and time allow."""
-
-    reason: str
-    retry_after: float | None = None
-
-
-# Returned by a request that should be repeated at once (a weaker response_format, a corrected prompt).
-_AGAIN = None
+CORRECTION = "Reply again with only the JSON object in the required shape, every score a number from 0 to 100."
 
 
 @dataclass(slots=True)
 class _Flight:
     """One LLM scoring in progress, shared by every request for the same signal content."""
 
-    task: asyncio.Task[_Outcome]
+    task: asyncio.Task[ChatResult[ScoreDraft]]
     deadline: float | None
     waiters: int = 0
-
-
-@dataclass(slots=True)
-class _Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    reported: bool = False
-
-    def add(self, usage: Any) -> None:
-        if usage is None:
-            return
-        prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
-        if isinstance(prompt, int) and isinstance(completion, int):
-            self.prompt_tokens += prompt
-            self.completion_tokens += completion
-            self.reported = True
-
-
-@dataclass(slots=True)
-class _Attempt:
-    """State of one LLM scoring across its requests."""
-
-    messages: list[dict[str, str]]
-    requests: int = 0
-    transient_failures: int = 0
-    bad_replies: int = 0
-    usage: _Usage = field(default_factory=_Usage)
-
-
-def _cap(text: str, limit: int) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def signal_payload(signal: Signal) -> dict[str, Any]:
     """The fields of `signal` sent to the model, capped in size; empty fields are left out."""
     payload: dict[str, Any] = {
-        "title": _cap(signal.title, TITLE_CHARS),
-        "description": _cap(signal.description, DESCRIPTION_CHARS),
-        "source": _cap(signal.source, SHORT_FIELD_CHARS),
-        "source_url": _cap(signal.source_url, URL_CHARS),
-        "category": _cap(signal.category, SHORT_FIELD_CHARS),
-        "author": _cap(signal.author, SHORT_FIELD_CHARS),
+        "title": cap(signal.title, TITLE_CHARS),
+        "description": cap(signal.description, DESCRIPTION_CHARS),
+        "source": cap(signal.source, SHORT_FIELD_CHARS),
+        "source_url": cap(signal.source_url, URL_CHARS),
+        "category": cap(signal.category, SHORT_FIELD_CHARS),
+        "author": cap(signal.author, SHORT_FIELD_CHARS),
         "timestamp": signal.timestamp.isoformat() if signal.timestamp else "",
-        "tags": [_cap(t, TAG_CHARS) for t in signal.tags[:MAX_TAGS] if t.strip()],
+        "tags": [cap(t, TAG_CHARS) for t in signal.tags[:MAX_TAGS] if t.strip()],
         "engagement": {
-            _cap(str(k), TAG_CHARS): v for k, v in list(signal.engagement.items())[:MAX_ENGAGEMENT_KEYS]
+            cap(str(k), TAG_CHARS): v for k, v in list(signal.engagement.items())[:MAX_ENGAGEMENT_KEYS]
         },
-        "raw_content": _cap(signal.raw_content, RAW_CONTENT_CHARS),
+        "raw_content": cap(signal.raw_content, RAW_CONTENT_CHARS),
     }
     comments: list[str] = []
     budget = COMMENTS_TOTAL_CHARS
     for comment in signal.comments[:MAX_COMMENTS]:
-        text = _cap(comment, min(COMMENT_CHARS, budget))
+        text = cap(comment, min(COMMENT_CHARS, budget))
         if not text:
             continue
         comments.append(text)
@@ -238,38 +164,13 @@ def signal_payload(signal: Signal) -> dict[str, Any]:
 
 
 def user_message(payload: dict[str, Any]) -> str:
-    """The signal as JSON inside the untrusted-data tags.
-
-    `<` and `>` are escaped (valid JSON escapes) so the text cannot close the tag and pose as instructions.
-    """
-    body = json.dumps(payload, ensure_ascii=False, indent=1).replace("<", "\\u003c").replace(">", "\\u003e")
-    return f"Rate this signal.\n{TAG_OPEN}\n{body}\n{TAG_CLOSE}"
-
-
-def _strip_fences(content: str) -> str:
-    text = content.strip()
-    if text.startswith("```"):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        if text.rstrip().endswith("```"):
-            text = text.rstrip()[:-3]
-    return text.strip()
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, although Python's parser accepts them by default.
-    raise ValueError(f"{name} is not valid JSON")
+    """The signal as JSON inside the untrusted-data tags (escaped so that it cannot close them)."""
+    return f"Rate this signal.\n{untrusted_json(payload, UNTRUSTED_TAG)}"
 
 
 def parse_reply(content: str | None) -> tuple[Scores, Reasoning, list[str]]:
     """Validates a reply's content; raises BadReply saying what is wrong."""
-    if not content or not content.strip():
-        raise BadReply("empty reply")
-    try:
-        data = json.loads(_strip_fences(content), parse_constant=_reject_constant)
-    except ValueError:
-        raise BadReply("reply is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise BadReply("reply is not a JSON object")
+    data = load_json_object(content)
     scores: dict[str, float] = {}
     reasons: dict[str, str] = {}
     for dim in DIMENSIONS:
@@ -285,38 +186,12 @@ def parse_reply(content: str | None) -> tuple[Scores, Reasoning, list[str]]:
         if not isinstance(reasoning, str) or not reasoning.strip():
             raise BadReply(f"{dim}.reasoning is missing")
         scores[dim] = float(score)
-        reasons[dim] = _cap(reasoning, REASONING_CHARS)
+        reasons[dim] = cap(reasoning, REASONING_CHARS)
     recommendations = data.get("recommendations", [])
     if not isinstance(recommendations, list) or not all(isinstance(r, str) for r in recommendations):
         raise BadReply("recommendations is not a list of strings")
-    kept = [_cap(r, RECOMMENDATION_CHARS) for r in recommendations if r.strip()][:MAX_RECOMMENDATIONS]
+    kept = [cap(r, RECOMMENDATION_CHARS) for r in recommendations if r.strip()][:MAX_RECOMMENDATIONS]
     return Scores(**scores), Reasoning(**reasons), kept
-
-
-def _retry_after(exc: openai.APIStatusError) -> float | None:
-    headers = exc.response.headers
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            seconds = float(value) * scale
-        except ValueError:
-            continue
-        if math.isfinite(seconds) and seconds >= 0:
-            return seconds
-    return None
-
-
-def _status_label(exc: openai.APIStatusError) -> str:
-    # Only a short machine code from the body: server messages may echo parts of the key or the prompt.
-    code = exc.code or exc.type
-    suffix = f" ({code})" if isinstance(code, str) and _SHORT_CODE.match(code) else ""
-    return f"HTTP {exc.status_code}{suffix}"
-
-
-def _margin(timeout: float) -> float:
-    return min(0.5, max(0.05, 0.1 * timeout))
 
 
 def _clone(draft: ScoreDraft) -> ScoreDraft:
@@ -351,35 +226,31 @@ class LLMScorer:
         self.metrics = metrics if metrics is not None else ScoringMetrics()
         self.model = settings.model
         self.fallback = fallback
-        if client is None:
-            key = settings.api_key.get_secret_value() if settings.api_key is not None else ""
-            # The SDK refuses an empty key; keyless local servers (vLLM, Ollama) accept any, "EMPTY" is vLLM's.
-            self._client = openai.AsyncOpenAI(
-                api_key=key or "EMPTY",
-                base_url=settings.base_url,
-                timeout=settings.timeout_s,
-                max_retries=0,
-            )
-            self._owns_client = True
-        else:
-            # Retries are ours (bounded by the signal's deadline), so the SDK's own are turned off.
-            self._client = client.with_options(max_retries=0)
-            self._owns_client = False
-        self._semaphore = asyncio.Semaphore(settings.concurrency)
-        self._format = _Format.SCHEMA
+        self._chat = JsonChat(
+            settings,
+            schema_name="signal_scores",
+            schema=REPLY_SCHEMA,
+            correction=CORRECTION,
+            client=client,
+            rng=rng,
+            metrics=self.metrics.llm_http,
+            logger=log,
+        )
         self._cache: OrderedDict[str, ScoreDraft] = OrderedDict()
         self._flights: dict[str, _Flight] = {}
-        self._rng = rng or random.Random()
         self.calls = 0
-        self.requests = 0
         self.fallbacks = 0
         self.cache_hits = 0
         self.last_call_ok: bool | None = None
 
     @property
+    def requests(self) -> int:
+        return self._chat.requests
+
+    @property
     def response_format(self) -> str:
         """The response_format type in use (json_schema, json_object, or none once the server refused both)."""
-        return self._format.value
+        return self._chat.response_format
 
     async def close(self) -> None:
         """Cancels LLM calls in flight and closes the HTTP client if this scorer created it."""
@@ -388,8 +259,7 @@ class LLMScorer:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)
-        if self._owns_client:
-            await self._client.close()
+        await self._chat.close()
 
     async def score(self, signal: Signal, config: ScoringConfig, *, timeout: float | None = None) -> ScoreDraft:
         loop = asyncio.get_running_loop()
@@ -407,7 +277,7 @@ class LLMScorer:
         deadline: float | None = None
         if timeout is not None:
             # Keep a little time for the fallback and the reply when the LLM uses up its share.
-            deadline = loop.time() + timeout - _margin(timeout)
+            deadline = loop.time() + timeout - deadline_margin(timeout)
             if deadline - loop.time() < MIN_CALL_S:
                 reason = "no time left for the LLM before the deadline"
                 return await self._fall_back(signal, config, reason, timeout)
@@ -440,8 +310,8 @@ class LLMScorer:
         if flight.task.cancelled():
             return await self._fall_back(signal, config, "LLM scorer is shutting down", timeout, deadline)
         outcome = flight.task.result()
-        if outcome.draft is not None:
-            return _clone(outcome.draft)
+        if outcome.value is not None:
+            return _clone(outcome.value)
         return await self._fall_back(signal, config, outcome.reason, timeout, deadline)
 
     # internals
@@ -476,7 +346,7 @@ class LLMScorer:
         remaining = timeout
         if deadline is not None and timeout is not None:
             # The fallback gets what is left of the caller's time, margin included.
-            remaining = max(0.0, deadline - asyncio.get_running_loop().time() + _margin(timeout))
+            remaining = max(0.0, deadline - asyncio.get_running_loop().time() + deadline_margin(timeout))
         draft = await self.fallback.score(signal, config, timeout=remaining)
         draft.analysis = {
             **draft.analysis,
@@ -486,183 +356,46 @@ class LLMScorer:
         }
         return draft
 
-    async def _run(self, key: str, payload: dict[str, Any], deadline: float | None) -> _Outcome:
+    async def _run(self, key: str, payload: dict[str, Any], deadline: float | None) -> ChatResult[ScoreDraft]:
         try:
-            outcome = await self._attempts(payload, deadline)
+            outcome = await self._ask(payload, deadline)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("LLM scoring failed unexpectedly")
-            outcome = _Outcome(None, "internal error in the LLM scorer")
-        ok = outcome.draft is not None
+            outcome = ChatResult(None, "internal error in the LLM scorer")
         # Logged on change only: during an outage every signal falls back, one line per signal would flood.
-        if not ok and self.last_call_ok is not False:
+        if not outcome.ok and self.last_call_ok is not False:
             log.warning("LLM scoring failing, the fallback scorer answers until it recovers: %s", outcome.reason)
-        elif ok and self.last_call_ok is False:
+        elif outcome.ok and self.last_call_ok is False:
             log.warning("LLM scoring recovered")
-        self.last_call_ok = ok
-        if outcome.draft is not None and self.settings.cache_size > 0:
-            self._cache[key] = outcome.draft
+        self.last_call_ok = outcome.ok
+        if outcome.value is not None and self.settings.cache_size > 0:
+            self._cache[key] = outcome.value
             self._cache.move_to_end(key)
             while len(self._cache) > self.settings.cache_size:
                 self._cache.popitem(last=False)
         return outcome
 
-    def _remaining(self, deadline: float | None) -> float | None:
-        return None if deadline is None else deadline - asyncio.get_running_loop().time()
-
-    async def _attempts(self, payload: dict[str, Any], deadline: float | None) -> _Outcome:
-        state = _Attempt(
-            messages=[
-                {"role": "system", "content": SYSTEM_PROMPT},
-                {"role": "user", "content": user_message(payload)},
-            ]
-        )
-        while True:
-            remaining = self._remaining(deadline)
-            if remaining is not None and remaining < MIN_CALL_S:
-                return _Outcome(None, "no time left for the LLM before the deadline")
-            try:
-                async with asyncio.timeout(remaining):
-                    await self._semaphore.acquire()
-            except TimeoutError:
-                return _Outcome(None, "no free LLM slot before the deadline")
-            fmt = self._format
-            try:
-                result = await self._request(state, fmt, deadline)
-            finally:
-                self._semaphore.release()
-            if isinstance(result, _Outcome):
-                return result
-            if result is _AGAIN:
-                continue
-            reason, retry_after = result.reason, result.retry_after
-            if state.transient_failures >= self.settings.max_attempts:
-                return _Outcome(None, f"{reason} ({state.transient_failures} attempts)")
-            delay = self.settings.retry_backoff_s * 2 ** (state.transient_failures - 1)
-            delay *= 0.5 + 0.5 * self._rng.random()
-            if retry_after is not None:
-                if retry_after > MAX_RETRY_AFTER_S:
-                    return _Outcome(None, f"{reason}; server asked to wait {retry_after:g}s")
-                delay = max(delay, retry_after)
-            remaining = self._remaining(deadline)
-            if remaining is not None and delay + MIN_CALL_S > remaining:
-                return _Outcome(None, f"{reason}; no time left to retry")
-            log.info("LLM request failed (%s), retrying in %.2fs", reason, delay)
-            await asyncio.sleep(delay)
-
-    async def _request(
-        self, state: _Attempt, fmt: _Format, deadline: float | None
-    ) -> _Outcome | _Backoff | None:
-        """One HTTP request: a final outcome, a transient failure to back off from, or _AGAIN."""
-        remaining = self._remaining(deadline)
-        call_timeout = self.settings.timeout_s if remaining is None else min(self.settings.timeout_s, remaining)
-        if call_timeout < MIN_CALL_S:
-            return _Outcome(None, "no time left for the LLM before the deadline")
-        extra: dict[str, Any] = {}
-        response_format = fmt.response_format()
-        if response_format is not None:
-            extra["response_format"] = response_format
-        state.requests += 1
-        self.requests += 1
-        self.metrics.llm_requests.inc()
-        started = time.perf_counter()
-        try:
-            # The SDK's timeout bounds each network step; this one bounds the whole call.
-            async with asyncio.timeout(call_timeout):
-                completion = await self._client.chat.completions.create(
-                    model=self.model,
-                    messages=state.messages,  # type: ignore[arg-type]
-                    temperature=0,
-                    timeout=call_timeout,
-                    **extra,
-                )
-        except (TimeoutError, openai.APITimeoutError):
-            self.metrics.llm_errors.labels("timeout").inc()
-            return _Outcome(None, f"LLM call timed out after {call_timeout:.2f}s")
-        except openai.APIConnectionError:
-            self.metrics.llm_errors.labels("connection").inc()
-            state.transient_failures += 1
-            return _Backoff("cannot reach the LLM endpoint")
-        except openai.APIResponseValidationError:
-            return self._bad_reply(state, None, "reply does not look like a chat completion")
-        except openai.APIStatusError as exc:
-            status = exc.status_code
-            self.metrics.llm_errors.labels(f"http_{status}").inc()
-            if status in (408, 409, 429) or status >= 500:
-                state.transient_failures += 1
-                return _Backoff(f"LLM endpoint answered {_status_label(exc)}", _retry_after(exc))
-            if status in (400, 422) and self._about_response_format(exc):
-                weaker = fmt.weaker()
-                if weaker is not None:
-                    if self._format is fmt:
-                        self._format = weaker
-                        log.warning(
-                            "LLM endpoint rejected response_format %s (%s); using %s from now on",
-                            fmt.value,
-                            _status_label(exc),
-                            weaker.value,
-                        )
-                    return _AGAIN
-            return _Outcome(None, f"LLM endpoint rejected the request: {_status_label(exc)}")
-        except openai.OpenAIError as exc:
-            self.metrics.llm_errors.labels("client_error").inc()
-            return _Outcome(None, f"LLM client error: {type(exc).__name__}")
-        finally:
-            self.metrics.llm_request_duration.observe(time.perf_counter() - started)
-
-        state.usage.add(getattr(completion, "usage", None))
-        content: str | None = None
-        try:
-            choices = getattr(completion, "choices", None)
-            if not choices:
-                raise BadReply("reply has no choices")
-            choice = choices[0]
-            message = getattr(choice, "message", None)
-            if getattr(message, "refusal", None):
-                raise BadReply("model refused")
-            content = getattr(message, "content", None)
-            if getattr(choice, "finish_reason", None) == "length":
-                raise BadReply("reply cut off at the token limit")
-            scores, reasoning, recommendations = parse_reply(content)
-        except BadReply as exc:
-            return self._bad_reply(state, content, str(exc))
-
+    async def _ask(self, payload: dict[str, Any], deadline: float | None) -> ChatResult[ScoreDraft]:
+        messages = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": user_message(payload)},
+        ]
+        reply = await self._chat.ask(messages, parse_reply, deadline=deadline)
+        if reply.value is None:
+            return ChatResult(None, reply.reason)
+        scores, reasoning, recommendations = reply.value
         analysis: dict[str, Any] = {
             "scorer": "llm",
             "scorer_version": PROMPT_VERSION,
             "model": self.model,
             "prompt_version": PROMPT_VERSION,
         }
-        if state.usage.reported:
+        if reply.usage.reported:
             analysis["usage"] = {
-                "prompt_tokens": state.usage.prompt_tokens,
-                "completion_tokens": state.usage.completion_tokens,
+                "prompt_tokens": reply.usage.prompt_tokens,
+                "completion_tokens": reply.usage.completion_tokens,
             }
-        analysis["attempts"] = state.requests
-        return _Outcome(ScoreDraft(scores, reasoning, recommendations, analysis))
-
-    def _bad_reply(self, state: _Attempt, content: str | None, problem: str) -> _Outcome | None:
-        state.bad_replies += 1
-        self.metrics.llm_errors.labels("invalid_reply").inc()
-        if state.bad_replies >= MAX_BAD_REPLIES:
-            return _Outcome(None, f"LLM reply invalid {state.bad_replies} times: {problem}")
-        log.info("LLM reply invalid (%s), asking again", problem)
-        # Say what was wrong: at temperature 0 the same request would likely get the same reply.
-        if content:
-            state.messages.append({"role": "assistant", "content": content[:4_000]})
-        state.messages.append(
-            {
-                "role": "user",
-                "content": f"That reply was unusable ({problem}). Reply again with only the JSON object in "
-                "the required shape, every score a number from 0 to 100.",
-            }
-        )
-        return _AGAIN
-
-    @staticmethod
-    def _about_response_format(exc: openai.APIStatusError) -> bool:
-        if exc.param == "response_format":
-            return True
-        text = f"{exc.message} {exc.body if isinstance(exc.body, str | dict) else ''}"
-        return bool(_RESPONSE_FORMAT_ERROR.search(text))
+        analysis["attempts"] = reply.requests
+        return ChatResult(ScoreDraft(scores, reasoning, recommendations, analysis))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
+from pydantic import Field, SecretStr, model_validator
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-
-from glm3.servers.common.settings import BaseSettings, LlmSection, Section, ServerSection
+from glm3.servers.common.settings import BaseSettings, LlmSection, OptionalHttpUrlStr, Section, ServerSection
 from glm3.servers.scoring import rules
 from glm3.servers.scoring.models import ScoringConfig
 
@@ -61,20 +59,10 @@ class EmbeddingSection(Section):
         description="embedding model on an OpenAI-compatible endpoint; set, SearchCandidates is hybrid "
         "(full text plus vectors); empty means full text only",
     )
-    base_url: str | None = Field(None, description="embedding endpoint; empty means the llm base_url")
+    base_url: OptionalHttpUrlStr = Field(None, description="embedding endpoint; empty means the llm base_url")
     api_key: SecretStr | None = Field(None, description="API key of the embedding endpoint; empty means the llm key")
     timeout_s: float = Field(10.0, gt=0, description="upper bound of one embedding call, in seconds")
     batch_size: int = Field(256, ge=1, le=2048, description="texts per embedding call")
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        parsed = urlparse(value)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError("must be an http:// or https:// URL")
-        return value
 
     @property
     def configured(self) -> bool:
