@@ -54,6 +54,14 @@ run: $(STAMP) ## start both servers on the embedded default (LanceDB under ./dat
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+.PHONY: bench
+bench: $(STAMP) ## run every benchmark (ratios against baselines measured in the same run; bench/results/*.json)
+	$(BIN)/python -m bench.run
+
+.PHONY: bench-quick
+bench-quick: $(STAMP) ## the benchmarks at small sizes, under 2 minutes: a sanity check
+	$(BIN)/python -m bench.run --quick
+
 .PHONY: generate
 generate: $(STAMP) go-toolchain $(NODE_DEPS) ## regenerate generated/python, generated/go and generated/ts from protos/
 	rm -rf generated/python generated/go generated/ts
