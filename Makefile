@@ -54,12 +54,18 @@ run: $(STAMP) ## start both servers on the embedded default (LanceDB under ./dat
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The bench-only dependencies (the REST baseline, profilers): pyproject's `bench` extra, never the servers'.
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
 .PHONY: bench
-bench: $(STAMP) ## run every benchmark (ratios against baselines measured in the same run; bench/results/*.json)
+bench: $(BENCH_STAMP) ## run every benchmark (ratios against baselines measured in the same run; bench/results/*.json)
 	$(BIN)/python -m bench.run
 
 .PHONY: bench-quick
-bench-quick: $(STAMP) ## the benchmarks at small sizes, under 2 minutes: a sanity check
+bench-quick: $(BENCH_STAMP) ## the benchmarks at small sizes, under 2 minutes: a sanity check
 	$(BIN)/python -m bench.run --quick
 
 .PHONY: generate

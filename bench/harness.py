@@ -7,14 +7,16 @@ baseline measured in the same run, and the ratio is what counts; absolute number
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
 import platform
 import socket
+import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,3 +167,203 @@ Progress = Callable[[str], None]
 
 def say(message: str) -> None:
     print(f"[bench] {message}", flush=True)
+
+
+# -- servers in a subprocess ----------------------------------------------------------------------------
+# A server in its own process does not share the benchmark client's GIL and event loop (on 2 cores, client
+# and server then really run side by side), and its RSS is its own. The console scripts live next to the
+# venv's python.
+
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(slots=True)
+class Spawned:
+    """A server process that said where it listens: `target` ("127.0.0.1:PORT"), `launched` and `listening`
+    (perf_counter at launch and when its "listening on" line arrived), `stderr` (a file: its logs)."""
+
+    process: asyncio.subprocess.Process
+    target: str
+    launched: float
+    listening: float
+    stderr: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@contextlib.asynccontextmanager
+async def spawn_server(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, *, timeout: float = 60.0
+) -> AsyncIterator[Spawned]:
+    """Launches a server whose first stdout line ends with "listening on HOST:PORT" and yields it once
+    that line arrived (its later stdout is drained); SIGTERM at exit, SIGKILL if it lingers."""
+    with tempfile.TemporaryDirectory(prefix="glm3-bench-proc-") as tmp:
+        errors = Path(tmp) / "stderr.log"
+        with errors.open("wb") as err:
+            launched = time.perf_counter()
+            process = await asyncio.create_subprocess_exec(
+                *argv, stdout=asyncio.subprocess.PIPE, stderr=err, env=dict(env or os.environ), cwd=REPO
+            )
+        assert process.stdout is not None
+        drain: asyncio.Task[None] | None = None
+        try:
+            try:
+                line = (await asyncio.wait_for(process.stdout.readline(), timeout)).decode()
+            except TimeoutError:
+                line = ""
+            if "listening on " not in line:
+                raise RuntimeError(f"{argv[0]} did not start: {line!r}\n{errors.read_text()[-2000:]}")
+            listening = time.perf_counter()
+
+            async def discard(stream: asyncio.StreamReader) -> None:
+                while await stream.read(65536):
+                    pass
+
+            drain = asyncio.create_task(discard(process.stdout))
+            yield Spawned(process, line.rsplit("listening on ", 1)[1].strip(), launched, listening, errors)
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), 30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+            if drain is not None:
+                drain.cancel()
+
+
+def scoring_env(storage_uri: str | Path, **extra: str) -> dict[str, str]:
+    """The environment of a glm3 server (either console script) for a benchmark: loopback, port 0, no
+    metrics endpoint, storage at `storage_uri`; every other setting at its default, log level included (no
+    inherited GLM3_* or OPENAI_*)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GLM3_", "OPENAI_"))}
+    env.update(
+        GLM3_SERVER_HOST="127.0.0.1",
+        GLM3_SERVER_PORT="0",
+        GLM3_METRICS_ENABLED="false",
+        GLM3_STORAGE_URI=str(storage_uri),
+    )
+    env.update(extra)
+    return env
+
+
+@contextlib.asynccontextmanager
+async def scoring_server_process(**extra_env: str) -> AsyncIterator[Spawned]:
+    """`glm3-scoring-server` (the console script) in a subprocess with a temp LanceDB; `extra_env` adds
+    GLM3_* settings (e.g. GLM3_LOG_LEVEL="WARNING")."""
+    with tempfile.TemporaryDirectory(prefix="glm3-bench-") as tmp:
+        env = scoring_env(Path(tmp) / "db", **extra_env)
+        async with spawn_server([str(BIN / "glm3-scoring-server")], env) as spawned:
+            yield spawned
+
+
+async def wait_serving(target: str, timeout: float = 60.0, interval: float = 0.005) -> float:
+    """Polls grpc.health.v1 Check("") on `target` until SERVING; returns perf_counter at that moment."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    deadline = time.perf_counter() + timeout
+    async with grpc.aio.insecure_channel(target) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while True:
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=1.0)
+                if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                    return time.perf_counter()
+            except grpc.aio.AioRpcError:
+                pass
+            if time.perf_counter() > deadline:
+                raise TimeoutError(f"{target} not SERVING after {timeout} s")
+            await asyncio.sleep(interval)
+
+
+# -- servers in subprocesses (added for bench_rest / bench_llm / bench_storage) ------------------------------
+
+
+@dataclass(slots=True)
+class ServerProcess:
+    """A server started as a subprocess: its gRPC (or HTTP) `target`, the `process`, its temp dir."""
+
+    target: str
+    process: Any  # asyncio.subprocess.Process
+    tmp: Path
+
+    @property
+    def pid(self) -> int:
+        return int(self.process.pid)
+
+
+async def _wait_listening(process: Any, log_path: Path, timeout: float = 60.0) -> str:
+    """Reads the child's stdout until its `... listening on HOST:PORT` line; returns HOST:PORT."""
+    import asyncio
+
+    async def read() -> str:
+        while True:
+            line = await process.stdout.readline()
+            if not line:
+                raise RuntimeError(f"server exited before listening:\n{log_path.read_text()[-4000:]}")
+            text = line.decode(errors="replace").strip()
+            if " listening on " in text:
+                return text.rsplit(" listening on ", 1)[1].strip()
+
+    async with asyncio.timeout(timeout):
+        return await read()
+
+
+async def stop_process(process: Any, timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after `timeout` seconds."""
+    import asyncio
+
+    if process.returncode is None:
+        process.terminate()
+        try:
+            async with asyncio.timeout(timeout):
+                await process.wait()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def scoring_server_subprocess(**sections: dict[str, Any]) -> AsyncIterator[ServerProcess]:
+    """The real `glm3-scoring-server` (`python -m glm3.servers.scoring.main --config FILE`) in a subprocess
+    on 127.0.0.1 (port 0: the one bound is read from its "listening on" line), storage in a temp dir."""
+    import asyncio
+    import sys
+
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="glm3-bench-") as tmp:
+        base: dict[str, Any] = {
+            "server": {"host": "127.0.0.1", "port": 0, "shutdown_grace_s": 5.0},
+            "storage": {"uri": str(Path(tmp) / "db")},
+            "metrics": {"enabled": False},
+            "log": {"level": "WARNING"},
+        }
+        for name, values in sections.items():
+            base[name] = {**base.get(name, {}), **values}
+        config = Path(tmp) / "config.yaml"
+        config.write_text(yaml.safe_dump(base))
+        log_path = Path(tmp) / "server.log"
+        with log_path.open("wb") as log_file:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "glm3.servers.scoring.main", "--config", str(config),
+                stdout=asyncio.subprocess.PIPE, stderr=log_file,
+            )
+            try:
+                target = await _wait_listening(process, log_path)
+                yield ServerProcess(target, process, Path(tmp))
+            finally:
+                await stop_process(process)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (and its threads) has used so far."""
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)

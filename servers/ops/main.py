@@ -28,7 +28,11 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
     """Opens what the ops server needs and says how to probe and close it. `reader` replaces the host
     readings (psutil) in tests."""
     catalog = RunbookCatalog.load(settings.runbooks)  # a bad runbook file stops the start, with its line
-    database = await Database.open(settings.storage.uri)
+    database = await Database.open(
+        settings.storage.uri,
+        index_cache_mb=settings.storage.index_cache_mb,
+        metadata_cache_mb=settings.storage.metadata_cache_mb,
+    )
     embedder = None
     if settings.embedding.configured:
         from glm3.servers.scoring.embeddings import Embedder

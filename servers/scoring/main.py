@@ -22,7 +22,11 @@ PROG = "glm3-scoring-server"
 
 async def make_deps(settings: ScoringSettings) -> ServerDeps:
     """Opens what the scoring server needs and says how to probe and close it."""
-    database = await Database.open(settings.storage.uri)
+    database = await Database.open(
+        settings.storage.uri,
+        index_cache_mb=settings.storage.index_cache_mb,
+        metadata_cache_mb=settings.storage.metadata_cache_mb,
+    )
     tuning = settings.scoring
     registry = new_registry()
     metrics = ScoringMetrics(registry)

@@ -130,9 +130,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         if violations:
             raise invalid_signal(violations, signal.id)
         outcome = await self.engine.score_one(signal, config, rescore=request.rescore, timeout=_time_left(context))
-        return pb.ScoreResponse(
-            success=True, candidate=candidate_to_pb(outcome.candidate), already_scored=outcome.already_scored
-        )
+        response = pb.ScoreResponse(success=True, already_scored=outcome.already_scored)
+        candidate_to_pb(outcome.candidate, response.candidate)  # built in place: a nested message is copied
+        return response
 
     async def _score_indexed(
         self,
@@ -179,13 +179,10 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         outcomes, errors = await self._score_indexed(
             request.signals, 0, config, request.rescore, _time_left(context), "signals"
         )
-        return pb.BatchScoreResponse(
-            success=not errors,
-            candidates=[candidate_to_pb(outcomes[i].candidate) for i in sorted(outcomes)],
-            errors=errors,
-            processed=count,
-            failed=len(errors),
-        )
+        response = pb.BatchScoreResponse(success=not errors, errors=errors, processed=count, failed=len(errors))
+        for i in sorted(outcomes):
+            candidate_to_pb(outcomes[i].candidate, response.candidates.add())
+        return response
 
     async def ScoreUpload(
         self,
@@ -238,7 +235,10 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[pb.ScoreStreamResponse]:
         window = Window(self.stream_window, self.engine.metrics.stream_in_flight)
-        results: asyncio.Queue[pb.ScoreResult | None] = asyncio.Queue()
+        # A scored signal waits as (correlation id, sequence, outcome) and becomes a message only in the
+        # response frame that carries it: a message nested through a constructor is copied at each level,
+        # and copying a candidate costs about as much as building it.
+        results: asyncio.Queue[tuple[str, int, Outcome] | pb.ScoreResult | None] = asyncio.Queue()
         frames: set[asyncio.Task[None]] = set()
 
         def error_result(correlation_id: str, sequence: int, error: Glm3Error) -> pb.ScoreResult:
@@ -254,14 +254,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 if isinstance(result, Glm3Error):
                     results.put_nowait(error_result(correlation_id, item.sequence, result))
                 else:
-                    results.put_nowait(
-                        pb.ScoreResult(
-                            correlation_id=correlation_id,
-                            sequence=item.sequence,
-                            candidate=candidate_to_pb(result.candidate),
-                            already_scored=result.already_scored,
-                        )
-                    )
+                    results.put_nowait((correlation_id, item.sequence, result))
 
         async def read() -> None:
             sequence = 0
@@ -332,7 +325,18 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                         finished = True
                         break
                     batch_results.append(more)
-                yield pb.ScoreStreamResponse(results=pb.ScoreResults(results=batch_results))
+                response = pb.ScoreStreamResponse()
+                frame = response.results.results
+                for entry in batch_results:
+                    if isinstance(entry, tuple):
+                        correlation_id, sequence, outcome = entry
+                        message = frame.add(
+                            correlation_id=correlation_id, sequence=sequence, already_scored=outcome.already_scored
+                        )
+                        candidate_to_pb(outcome.candidate, message.candidate)
+                    else:
+                        frame.append(entry)
+                yield response
                 await window.release(len(batch_results))
             await reader  # re-raises what ended the reading, if it failed
         finally:
@@ -358,7 +362,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         if candidate is None:
             key = request.id or request.signal_id
             raise NotFound(f"no candidate for {which} {key!r}", reason="CANDIDATE_NOT_FOUND", metadata={which: key})
-        return pb.GetCandidateResponse(candidate=candidate_to_pb(candidate))
+        response = pb.GetCandidateResponse()
+        candidate_to_pb(candidate, response.candidate)
+        return response
 
     async def ListCandidates(
         self, request: pb.ListCandidatesRequest, context: grpc.aio.ServicerContext
@@ -394,9 +400,10 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         candidates, token, total = await self.engine.store.list(
             filters, _ORDERS[request.order_by], request.page_size or 50, request.page_token
         )
-        return pb.ListCandidatesResponse(
-            candidates=[candidate_to_pb(c) for c in candidates], next_page_token=token, total_size=total
-        )
+        response = pb.ListCandidatesResponse(next_page_token=token, total_size=total)
+        for candidate in candidates:
+            candidate_to_pb(candidate, response.candidates.add())
+        return response
 
     async def SearchCandidates(
         self, request: pb.SearchCandidatesRequest, context: grpc.aio.ServicerContext
@@ -411,9 +418,10 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         hits, mode = await self.engine.store.search(
             request.query, request.limit or 20, _verdicts(request.verdicts, "verdicts")
         )
-        return pb.SearchCandidatesResponse(
-            hits=[pb.SearchHit(candidate=candidate_to_pb(c), relevance=score) for c, score in hits], mode=mode
-        )
+        response = pb.SearchCandidatesResponse(mode=mode)
+        for candidate, score in hits:
+            candidate_to_pb(candidate, response.hits.add(relevance=score).candidate)
+        return response
 
     async def SubmitFeedback(
         self, request: pb.SubmitFeedbackRequest, context: grpc.aio.ServicerContext

@@ -2,14 +2,17 @@
 
 A candidate is acknowledged only after its row is committed. Writes from every RPC go through one
 `GroupRunner` (one `add` per table in flight, the batch grows with load), and so do the idempotency
-look-ups. Every `compact_every` commits (or `compact_interval_s`), the tables are compacted, their indexes
-refreshed and old versions pruned, so long streams do not pile up fragments. One scoring server per
+look-ups. Every `compact_every` commits (or `compact_interval_s` after the last compaction, whether or not
+more commits follow), the tables are compacted, their indexes refreshed and old versions pruned, so long
+streams do not pile up fragments and new rows reach the full-text index. One scoring server per
 database: idempotency is enforced inside this process.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 from lancedb.index import FTS, Bitmap, BTree
@@ -225,6 +229,12 @@ def candidate_from_row(row: dict[str, Any]) -> ScoredCandidate:
     )
 
 
+def _json(value: dict[str, Any]) -> str:
+    """Compact JSON of a column value. orjson: the analysis JSON was half of a commit's CPU with the standard
+    library's encoder (bench/bench_storage.py); values it cannot encode (none expected) go through str."""
+    return orjson.dumps(value, default=str).decode()
+
+
 def _candidate_columns(pending: Sequence[PendingScore]) -> pa.Table:
     candidates = [p.candidate for p in pending]
     columns: dict[str, list[Any]] = {
@@ -238,7 +248,7 @@ def _candidate_columns(pending: Sequence[PendingScore]) -> pa.Table:
         "description": [c.description for c in candidates],
         "overall_score": [c.overall_score for c in candidates],
         "verdict": [c.verdict.value for c in candidates],
-        "analysis_json": [json.dumps(c.analysis, separators=(",", ":"), default=str) for c in candidates],
+        "analysis_json": [_json(c.analysis) for c in candidates],
         "recommendations": [c.recommendations for c in candidates],
         "source": [c.source for c in candidates],
         "source_url": [c.source_url for c in candidates],
@@ -268,7 +278,7 @@ def _signal_columns(pending: Sequence[PendingScore]) -> pa.Table:
             "description": [s.description for s in signals],
             "category": [s.category for s in signals],
             "tags": [s.tags for s in signals],
-            "engagement_json": [json.dumps(s.engagement, separators=(",", ":")) for s in signals],
+            "engagement_json": [_json(s.engagement) for s in signals],
             "author": [s.author for s in signals],
             "extracted_at": [s.extracted_at for s in signals],
             "raw_content": [s.raw_content for s in signals],
@@ -308,8 +318,11 @@ class CandidateStore:
         self._commits_since_compaction = 0
         self._last_compaction = time.monotonic()
         self.compactions = 0
+        self._maintenance = asyncio.Lock()  # a commit and a compaction never overlap
+        self._idle_compaction: asyncio.Task[None] | None = None
+        self._compacting = False
         self._writer: GroupRunner[PendingScore, Committed] = GroupRunner(
-            "candidate-commit", self._commit, after_run=self._maybe_compact
+            "candidate-commit", self._commit_exclusive, after_run=self._maybe_compact
         )
         self._lookups: GroupRunner[str, ScoredCandidate | None] = GroupRunner("candidate-lookup", self._lookup)
         self._embeddings: GroupRunner[ScoredCandidate, None] = GroupRunner("candidate-embed", self._embed)
@@ -349,6 +362,12 @@ class CandidateStore:
     async def close(self) -> None:
         """Commits everything pending, then stops the background writers (embeddings last)."""
         await self._writer.close()
+        timer = self._idle_compaction
+        if timer is not None:
+            if not self._compacting:  # a compaction under way is let finish
+                timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
         await self._lookups.close()
         await self._embeddings.close()
 
@@ -373,6 +392,10 @@ class CandidateStore:
         the candidate it ended with. Idempotent on signal id unless the item asks to rescore."""
         return await self._writer.submit(pending)
 
+    async def _commit_exclusive(self, pending: list[PendingScore]) -> list[Committed]:
+        async with self._maintenance:
+            return await self._commit(pending)
+
     async def _commit(self, pending: list[PendingScore]) -> list[Committed]:
         started = time.perf_counter()
         try:
@@ -396,13 +419,19 @@ class CandidateStore:
                 to_write.append(item)
                 outcomes.append(Committed(item.candidate, already_scored=False))
             if to_write:
-                await self.signals.add(_signal_columns(to_write))
+                signal_rows = _signal_columns(to_write)
                 table = _candidate_columns(to_write)
                 superseded = {p.candidate.id for p in to_write if latest.get(p.signal.id) is not p.candidate}
                 if superseded:
                     mask = pc.invert(pc.is_in(table["id"], pa.array(sorted(superseded))))
                     table = table.set_column(table.schema.get_field_index("is_latest"), "is_latest", mask)
-                await self.candidates.add(table)
+                # Two tables, two adds of about 20 ms each whatever their size: at once, not one after the
+                # other. Both have ended before a failure of either fails the commit.
+                for outcome in await asyncio.gather(
+                    self.signals.add(signal_rows), self.candidates.add(table), return_exceptions=True
+                ):
+                    if isinstance(outcome, BaseException):
+                        raise outcome
                 if demote:
                     await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
                 self._commits_since_compaction += 1
@@ -425,16 +454,42 @@ class CandidateStore:
         )
         if due:
             await self.compact()
+        elif self._commits_since_compaction > 0 and self._idle_compaction is None:
+            self._idle_compaction = asyncio.create_task(self._compact_when_due(), name="glm3-idle-compaction")
+
+    async def _compact_when_due(self) -> None:
+        """Compacts `compact_interval_s` after the last compaction if commits came since and none of them
+        triggered it: a burst of writes followed by silence would otherwise leave its small fragments, and
+        its rows outside the full-text index (a search then scans them: about 1 s per 20,000 rows,
+        bench/bench_storage.py), until the next write."""
+        try:
+            while self._commits_since_compaction > 0:
+                delay = self._last_compaction + self._compact_interval_s - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                    continue
+                try:
+                    await self.compact()
+                except Exception:
+                    log.exception("storage compaction failed")
+                    return  # the next commit tries again
+        finally:
+            self._idle_compaction = None
 
     async def compact(self) -> None:
         """Merges small fragments, builds missing indexes, refreshes them, prunes old versions."""
-        self._commits_since_compaction = 0
-        self._last_compaction = time.monotonic()
-        started = time.perf_counter()
-        await self._ensure_indexes()
-        for table in (self.signals, self.candidates, self.feedback, *self._vector_tables.values()):
-            await table.optimize(cleanup_older_than=self._keep_versions)
-        self.compactions += 1
+        async with self._maintenance:
+            self._compacting = True
+            try:
+                self._commits_since_compaction = 0
+                self._last_compaction = time.monotonic()
+                started = time.perf_counter()
+                await self._ensure_indexes()
+                for table in (self.signals, self.candidates, self.feedback, *self._vector_tables.values()):
+                    await table.optimize(cleanup_older_than=self._keep_versions)
+                self.compactions += 1
+            finally:
+                self._compacting = False
         log.info("storage compacted", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
 
     async def _ensure_indexes(self) -> None:

@@ -10,6 +10,8 @@ import lancedb
 
 log = logging.getLogger("glm3.storage")
 
+MIB = 1 << 20
+
 
 def is_local(uri: str) -> bool:
     """Whether the URI names a directory on this machine rather than object storage."""
@@ -30,11 +32,17 @@ class Database:
         self.connection = connection
 
     @classmethod
-    async def open(cls, uri: str) -> Database:
-        """Connects; a local directory is created if missing. Raises OSError when that is impossible."""
+    async def open(cls, uri: str, *, index_cache_mb: int = 64, metadata_cache_mb: int = 32) -> Database:
+        """Connects; a local directory is created if missing. Raises OSError when that is impossible.
+
+        The caches are bounded (LanceDB's defaults, 6 GB and 1 GB, would let the process grow with its
+        tables); every table opened on this connection shares them."""
         if is_local(uri):
             local_path(uri).mkdir(parents=True, exist_ok=True)
-        connection = await lancedb.connect_async(uri)
+        session = lancedb.Session(
+            index_cache_size_bytes=index_cache_mb * MIB, metadata_cache_size_bytes=metadata_cache_mb * MIB
+        )
+        connection = await lancedb.connect_async(uri, session=session)
         log.info("storage open", extra={"uri": uri})
         return cls(uri, connection)
 

@@ -1,0 +1,73 @@
+"""When the candidate store compacts: every `compact_every` commits, and `compact_interval_s` after a burst."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from glm3.servers.scoring.engine import ScoringEngine
+from glm3.servers.scoring.heuristic import HeuristicScorer
+from glm3.servers.scoring.models import ScoringConfig, Signal, utcnow
+from glm3.servers.storage.candidates import CandidateStore, PendingScore
+from glm3.servers.storage.database import Database
+
+CONFIG = ScoringConfig()
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    db = await Database.open(str(tmp_path / "db"))
+    yield db
+    await db.close()
+
+
+def pending(n: int) -> list[PendingScore]:
+    engine = ScoringEngine(None, HeuristicScorer(), CONFIG)  # type: ignore[arg-type]  # only builds candidates
+    signal = Signal(title=f"Invoice matching {n}", description="I would pay to stop matching by hand.",
+                    source="reddit", id=f"signal-{n}")
+    candidate = engine._candidate(signal, engine.scorer.score_now(signal, CONFIG), CONFIG, 0.1)
+    return [PendingScore(signal, candidate, False, utcnow())]
+
+
+async def fragments(store: CandidateStore) -> int:
+    return int((await store.candidates.stats())["fragment_stats"]["num_fragments"])
+
+
+async def test_compacts_every_n_commits(database: Database) -> None:
+    store = await CandidateStore.open(database, compact_every=3, compact_interval_s=3600)
+    try:
+        for n in range(3):
+            await store.commit(pending(n))
+        async with asyncio.timeout(5):
+            while store.compactions == 0:  # runs after the third commit was acknowledged
+                await asyncio.sleep(0.01)
+        assert await fragments(store) == 1
+    finally:
+        await store.close()
+
+
+async def test_a_burst_followed_by_silence_is_compacted_after_the_interval(database: Database) -> None:
+    store = await CandidateStore.open(database, compact_every=1000, compact_interval_s=0.3)
+    try:
+        for n in range(4):
+            await store.commit(pending(n))
+        assert store.compactions == 0
+        assert await fragments(store) == 4
+        async with asyncio.timeout(5):
+            while store.compactions == 0:  # no further commit comes: the timer compacts
+                await asyncio.sleep(0.05)
+        assert await fragments(store) == 1
+        assert len(await store.search("invoice matching", 10)) > 0
+    finally:
+        await store.close()
+
+
+async def test_close_does_not_wait_for_a_pending_interval(database: Database) -> None:
+    store = await CandidateStore.open(database, compact_every=1000, compact_interval_s=3600)
+    await store.commit(pending(1))
+    async with asyncio.timeout(5):
+        await store.close()
+    assert store.compactions == 0
