@@ -3,7 +3,7 @@
 `glm3-scoring-server` runs as a subprocess (console script, defaults, temp LanceDB); psutil samples its RSS
 every 100 ms. Targets: growth under 100 MB, flat after the stream.
 
-- One stream of N signals (1M; quick: 10k, what fits the quick budget at about 1.5k signals/s, too few to
+- One stream of N signals (1M; quick: 8k, what fits the quick budget at about 1.5k signals/s, too few to
   reach the first compaction, so a sanity check only) through `AsyncScoringClient.score_stream`
   (defaults), input generated lazily. Growth is measured from the idle server before any signal, so the
   one-off allocations of the first commits count too: the peak during the stream, and the RSS 10 s (quick:
@@ -110,7 +110,7 @@ async def never_reading(server: Spawned, seconds: float) -> int:
 
 
 async def run(quick: bool) -> list[Row]:
-    count, stall_s, settle_s = (10_000, 3.0, 3.0) if quick else (1_000_000, 20.0, 10.0)
+    count, stall_s, settle_s = (8_000, 3.0, 3.0) if quick else (1_000_000, 20.0, 10.0)
     rows: list[Row] = []
     async with scoring_server_process() as server:
         await wait_serving(server.target)

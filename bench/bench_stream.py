@@ -74,7 +74,7 @@ async def stored_total(stub: pb_grpc.ScoringServiceStub) -> int:
 
 
 async def run(quick: bool) -> list[Row]:
-    ours_n, echo_b_n, echo_a_n = (4_000, 4_000, 1_000) if quick else (50_000, 50_000, 10_000)
+    ours_n, echo_b_n, echo_a_n = (3_000, 3_000, 800) if quick else (50_000, 50_000, 10_000)
     rounds = 2 if quick else 3
     rates: dict[str, list[float]] = {k: [] for k in ("ours", "a_client", "a_raw", "b_client", "b_raw")}
     async with (

@@ -92,7 +92,7 @@ async def single_row_adds(count: int) -> list[float]:
 
 
 async def run(quick: bool) -> list[Row]:
-    calls_ours, calls_echo, lat_calls, adds = (300, 1_000, 40, 15) if quick else (4_000, 10_000, 300, 60)
+    calls_ours, calls_echo, lat_calls, adds = (250, 1_000, 40, 15) if quick else (4_000, 10_000, 300, 60)
     rounds = 2 if quick else 3
     rates: dict[str, list[float]] = {"ours": [], "echo": []}
     async with (

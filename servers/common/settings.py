@@ -125,9 +125,10 @@ class StorageSection(Section):
         min_length=1,
         description="LanceDB URI: a local directory (embedded) or object storage such as s3://bucket/path",
     )
-    # LanceDB's own defaults (6 GB of index cache, 1 GB of metadata cache) let a server's memory grow with
-    # its tables: about 2.6 KB of RSS per streamed signal here (+525 MB after 200k signals, still rising),
-    # against a flat +190 MB with 64 MB + 32 MB (bench/bench_memory.py).
+    # LanceDB's own defaults (6 GB of index cache, 1 GB of metadata cache) let these caches grow with the
+    # tables: RSS +310 MB after 120k streamed signals here (+525 MB after 200k), against +195 MB with 64 MB +
+    # 32 MB. What still grows with the table is compaction's index refresh, not these caches: +644 MB after
+    # 1M signals, +100 MB after 120k with compaction off (bench/bench_memory.py).
     index_cache_mb: int = Field(
         64, ge=1, description="LanceDB index cache (scalar and full-text index pages), in MiB"
     )
