@@ -425,13 +425,11 @@ class CandidateStore:
                 if superseded:
                     mask = pc.invert(pc.is_in(table["id"], pa.array(sorted(superseded))))
                     table = table.set_column(table.schema.get_field_index("is_latest"), "is_latest", mask)
-                # Two tables, two adds of about 20 ms each whatever their size: at once, not one after the
-                # other. Both have ended before a failure of either fails the commit.
-                for outcome in await asyncio.gather(
-                    self.signals.add(signal_rows), self.candidates.add(table), return_exceptions=True
-                ):
-                    if isinstance(outcome, BaseException):
-                        raise outcome
+                # The raw signals first, then the candidates: a stored candidate always has its signal row
+                # (run at once, a failed signals add could leave a candidate that a retry then answers as
+                # already scored, with its raw signal lost). A failure in between leaves only a signal row.
+                await self.signals.add(signal_rows)
+                await self.candidates.add(table)
                 if demote:
                     await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
                 self._commits_since_compaction += 1
