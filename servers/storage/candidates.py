@@ -2,10 +2,12 @@
 
 A candidate is acknowledged only after its row is committed. Writes from every RPC go through one
 `GroupRunner` (one `add` per table in flight, the batch grows with load), and so do the idempotency
-look-ups. Every `compact_every` commits (or `compact_interval_s` after the last compaction, whether or not
-more commits follow), the tables are compacted, their indexes refreshed and old versions pruned, so long
-streams do not pile up fragments and new rows reach the full-text index. One scoring server per
-database: idempotency is enforced inside this process.
+look-ups. Whether a signal was scored before is first asked of an in-memory filter of every stored signal
+id (`known.KnownSignalIds`), so new signals, nearly all of them, cost no query. Every `compact_every`
+commits (or `compact_interval_s` after the last compaction, whether or not more commits follow), the tables
+are compacted, their indexes refreshed and old versions pruned, in the background: appends go on meanwhile
+(LanceDB rebases an append over a compaction), only the rare in-place updates (a rescore demoting the
+previous version) wait for it. One scoring server per database: idempotency is enforced inside this process.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from glm3.servers.scoring.models import (
 )
 from glm3.servers.storage.database import Database
 from glm3.servers.storage.group import GroupRunner
+from glm3.servers.storage.known import KnownSignalIds
 from glm3.servers.storage.schemas import CANDIDATES, FEEDBACK, SIGNALS, candidate_vectors, open_table
 
 log = logging.getLogger("glm3.storage")
@@ -318,11 +321,21 @@ class CandidateStore:
         self._commits_since_compaction = 0
         self._last_compaction = time.monotonic()
         self.compactions = 0
-        self._maintenance = asyncio.Lock()  # a commit and a compaction never overlap
-        self._idle_compaction: asyncio.Task[None] | None = None
+        # Compaction and in-place changes (update, delete) of the candidates table never overlap: LanceDB
+        # rejects a compaction that rewrote fragments an update changed meanwhile. Appends need no lock.
+        self._maintenance = asyncio.Lock()
+        self._compactor: asyncio.Task[None] | None = None
+        self._compaction_due = asyncio.Event()
         self._compacting = False
+        # Every signal id with a candidate row, once loaded from the table (until then, commits query).
+        self._known = KnownSignalIds()
+        self._known_ready = False
+        self._known_loader: asyncio.Task[None] | None = None
+        # Raw signal rows whose add failed after their candidates were stored (and could not be taken
+        # back): added again with the next commit, so no raw signal is lost while the process lives.
+        self._signals_owed: list[pa.Table] = []
         self._writer: GroupRunner[PendingScore, Committed] = GroupRunner(
-            "candidate-commit", self._commit_exclusive, after_run=self._maybe_compact
+            "candidate-commit", self._commit, after_run=self._after_commit
         )
         self._lookups: GroupRunner[str, ScoredCandidate | None] = GroupRunner("candidate-lookup", self._lookup)
         self._embeddings: GroupRunner[ScoredCandidate, None] = GroupRunner("candidate-embed", self._embed)
@@ -354,6 +367,7 @@ class CandidateStore:
             metrics=metrics,
         )
         await store._ensure_indexes()
+        store._known_loader = asyncio.create_task(store._load_known(), name="glm3-known-signals")
         store._writer.start()
         store._lookups.start()
         store._embeddings.start()
@@ -362,12 +376,18 @@ class CandidateStore:
     async def close(self) -> None:
         """Commits everything pending, then stops the background writers (embeddings last)."""
         await self._writer.close()
-        timer = self._idle_compaction
-        if timer is not None:
-            if not self._compacting:  # a compaction under way is let finish
-                timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+        if self._signals_owed:
+            try:
+                await self.signals.add(pa.concat_tables(self._signals_owed))
+                self._signals_owed.clear()
+            except Exception:
+                log.exception("%d raw signal rows could not be stored", sum(t.num_rows for t in self._signals_owed))
+        for task in (self._compactor, self._known_loader):
+            if task is not None:
+                if task is not self._compactor or not self._compacting:  # a compaction under way is let finish
+                    task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self._lookups.close()
         await self._embeddings.close()
 
@@ -382,6 +402,11 @@ class CandidateStore:
         return self._writer.idle
 
     @property
+    def signal_ids_loaded(self) -> bool:
+        """The stored signal ids are in memory: commits of new signals no longer query the store."""
+        return self._known_ready
+
+    @property
     def commit_runs(self) -> int:
         return self._writer.runs
 
@@ -391,10 +416,6 @@ class CandidateStore:
         """Stores scored signals (grouped with other callers' into one add per table); returns, per item,
         the candidate it ended with. Idempotent on signal id unless the item asks to rescore."""
         return await self._writer.submit(pending)
-
-    async def _commit_exclusive(self, pending: list[PendingScore]) -> list[Committed]:
-        async with self._maintenance:
-            return await self._commit(pending)
 
     async def _commit(self, pending: list[PendingScore]) -> list[Committed]:
         started = time.perf_counter()
@@ -425,13 +446,13 @@ class CandidateStore:
                 if superseded:
                     mask = pc.invert(pc.is_in(table["id"], pa.array(sorted(superseded))))
                     table = table.set_column(table.schema.get_field_index("is_latest"), "is_latest", mask)
-                # The raw signals first, then the candidates: a stored candidate always has its signal row
-                # (run at once, a failed signals add could leave a candidate that a retry then answers as
-                # already scored, with its raw signal lost). A failure in between leaves only a signal row.
-                await self.signals.add(signal_rows)
-                await self.candidates.add(table)
+                # Known before written: a failure after LanceDB stored the rows must not let a retry pass
+                # as new (a false "maybe" only costs a query).
+                self._known.update(p.signal.id for p in to_write)
+                await self._add_both(signal_rows, table)
                 if demote:
-                    await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
+                    async with self._maintenance:
+                        await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
                 self._commits_since_compaction += 1
                 self.metrics.commit_rows.observe(len(to_write))
                 self.metrics.commit_duration.observe(time.perf_counter() - started)
@@ -445,34 +466,58 @@ class CandidateStore:
         self.reachable = True
         return outcomes
 
-    async def _maybe_compact(self) -> None:
-        due = self._commits_since_compaction >= self._compact_every or (
-            self._commits_since_compaction > 0
-            and time.monotonic() - self._last_compaction >= self._compact_interval_s
+    async def _add_both(self, signal_rows: pa.Table, candidate_rows: pa.Table) -> None:
+        """Adds the raw signals and their candidates, both at once (one add's time, not two). Either both
+        land or the commit fails: the half that landed is taken back, so a retry neither finds a candidate
+        without its raw signal (it would be answered as already scored) nor stores a raw signal twice."""
+        if self._signals_owed:
+            signal_rows = pa.concat_tables([*self._signals_owed, signal_rows])
+            self._signals_owed.clear()
+        results = await asyncio.gather(
+            self.signals.add(signal_rows), self.candidates.add(candidate_rows), return_exceptions=True
         )
-        if due:
-            await self.compact()
-        elif self._commits_since_compaction > 0 and self._idle_compaction is None:
-            self._idle_compaction = asyncio.create_task(self._compact_when_due(), name="glm3-idle-compaction")
+        signals_error, candidates_error = (r if isinstance(r, BaseException) else None for r in results)
+        if signals_error is None and candidates_error is None:
+            return
+        if candidates_error is None:
+            try:
+                async with self._maintenance:
+                    await self.candidates.delete(_in_list("id", candidate_rows["id"].to_pylist()))
+            except Exception:
+                # The candidates stay: keep their raw signals to add with the next commit.
+                log.exception("could not take back %d candidates whose raw signals failed", candidate_rows.num_rows)
+                self._signals_owed.append(signal_rows)
+        elif signals_error is None:
+            try:
+                await self.signals.delete(_in_list("id", signal_rows["id"].to_pylist()))
+            except Exception:  # a raw signal stored twice after the retry is the lesser harm
+                log.exception("could not take back %d raw signals whose candidates failed", signal_rows.num_rows)
+        raise signals_error if signals_error is not None else candidates_error
+
+    async def _after_commit(self) -> None:
+        """Starts (or wakes) the background compactor; the writer never waits for a compaction."""
+        if self._commits_since_compaction >= self._compact_every:
+            self._compaction_due.set()
+        if self._commits_since_compaction > 0 and (self._compactor is None or self._compactor.done()):
+            self._compactor = asyncio.create_task(self._compact_when_due(), name="glm3-compaction")
 
     async def _compact_when_due(self) -> None:
-        """Compacts `compact_interval_s` after the last compaction if commits came since and none of them
-        triggered it: a burst of writes followed by silence would otherwise leave its small fragments, and
-        its rows outside the full-text index (a search then scans them: about 1 s per 20,000 rows,
-        bench/bench_storage.py), until the next write."""
-        try:
-            while self._commits_since_compaction > 0:
-                delay = self._last_compaction + self._compact_interval_s - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                    continue
-                try:
-                    await self.compact()
-                except Exception:
-                    log.exception("storage compaction failed")
-                    return  # the next commit tries again
-        finally:
-            self._idle_compaction = None
+        """Compacts once `compact_every` commits came since the last compaction, or `compact_interval_s`
+        after it if any commit came: a burst of writes followed by silence would otherwise leave its small
+        fragments, and its rows outside the full-text index (a search then scans them: about 1 s per 20,000
+        rows, bench/bench_storage.py), until the next write."""
+        while self._commits_since_compaction > 0:
+            delay = self._last_compaction + self._compact_interval_s - time.monotonic()
+            if self._commits_since_compaction < self._compact_every and delay > 0:
+                self._compaction_due.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._compaction_due.wait(), delay)
+                continue
+            try:
+                await self.compact()
+            except Exception:
+                log.exception("storage compaction failed")
+                return  # the next commit tries again
 
     async def compact(self) -> None:
         """Merges small fragments, builds missing indexes, refreshes them, prunes old versions."""
@@ -489,6 +534,19 @@ class CandidateStore:
             finally:
                 self._compacting = False
         log.info("storage compacted", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+
+    async def _load_known(self) -> None:
+        """Adds every stored signal id to the filter; until it is done, commits ask LanceDB."""
+        try:
+            reader = await self.candidates.query().select(["signal_id"]).to_batches(max_batch_length=65_536)
+            async for batch in reader:
+                self._known.update(batch.column(0).to_pylist())
+                await asyncio.sleep(0)
+        except Exception:
+            log.exception("could not load the stored signal ids; every commit queries the store instead")
+            return
+        self._known_ready = True
+        log.info("stored signal ids loaded", extra={"signals": len(self._known), "bytes": self._known.nbytes})
 
     async def _ensure_indexes(self) -> None:
         """Creates missing indexes. They are made at open, even on empty tables: the full-text index also
@@ -554,6 +612,8 @@ class CandidateStore:
 
     async def _latest_by_signal(self, signal_ids: Iterable[str]) -> dict[str, ScoredCandidate]:
         ids = sorted(set(signal_ids))
+        if self._known_ready:
+            ids = self._known.maybe_stored(ids)  # the others were certainly never stored
         if not ids:
             return {}
         rows = await self.candidates.query().where(f"{_in_list('signal_id', ids)} AND is_latest = true").to_list()
