@@ -7,13 +7,16 @@ jittered exponential backoff (honouring Retry-After); asks once more, saying wha
 unusable reply; bounds every call by the caller's deadline; and limits the calls in flight. It never raises
 for an LLM problem: a `ChatResult` without a value says why in a few words that are safe to log (no server
 message text, which may echo the prompt or the key). Every request is recorded in `LlmRequestMetrics`.
+
+Importing this module imports openai (about 0.6 s): only a server with an LLM configured does. What needs
+no SDK (`BadReply`, `ChatResult`, `cap`, `untrusted_json`, `load_json_object`...) lives in
+servers/common/llm_json.py and is re-exported here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import enum
-import json
 import logging
 import math
 import random
@@ -28,10 +31,22 @@ import httpx2
 import openai
 from openai.types.chat import ChatCompletion
 
+from glm3.servers.common.llm_json import (
+    MIN_CALL_S,
+    BadReply,
+    ChatResult,
+    Usage,
+    cap,
+    deadline_margin,
+    escaped_json,
+    load_json_object,
+    untrusted_json,
+)
 from glm3.servers.common.metrics import LlmRequestMetrics
 from glm3.servers.common.settings import LlmSection
 
 __all__ = [
+    "MIN_CALL_S",
     "BadReply",
     "ChatResult",
     "JsonChat",
@@ -50,8 +65,6 @@ T = TypeVar("T")
 
 # A reply that fails validation is asked for once more; a second bad reply ends the call.
 MAX_BAD_REPLIES = 2
-# Below this many seconds left, an LLM request is not worth starting.
-MIN_CALL_S = 0.05
 # Retry-After beyond this is not honoured: the fallback answers sooner.
 MAX_RETRY_AFTER_S = 30.0
 
@@ -59,10 +72,6 @@ _RESPONSE_FORMAT_ERROR = re.compile(
     r"response[_ ]?format|json[_ ]?schema|json[_ ]?object|structured[_ ]output|guided", re.IGNORECASE
 )
 _SHORT_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
-
-
-class BadReply(Exception):
-    """The model's reply cannot be used; the message says why in a few words."""
 
 
 class ResponseFormat(enum.Enum):
@@ -82,38 +91,6 @@ class ResponseFormat(enum.Enum):
 
     def weaker(self) -> ResponseFormat | None:
         return {ResponseFormat.SCHEMA: ResponseFormat.JSON, ResponseFormat.JSON: ResponseFormat.PLAIN}.get(self)
-
-
-@dataclass(slots=True)
-class Usage:
-    """Tokens reported by the server over all requests of one call."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    reported: bool = False
-
-    def add(self, usage: Any) -> None:
-        if usage is None:
-            return
-        prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
-        if isinstance(prompt, int) and isinstance(completion, int):
-            self.prompt_tokens += prompt
-            self.completion_tokens += completion
-            self.reported = True
-
-
-@dataclass(slots=True)
-class ChatResult(Generic[T]):
-    """The parsed reply (`value`), or None and `reason`; `requests` counts the HTTP requests sent."""
-
-    value: T | None
-    reason: str = ""
-    requests: int = 0
-    usage: Usage = field(default_factory=Usage)
-
-    @property
-    def ok(self) -> bool:
-        return self.value is not None
 
 
 @dataclass(slots=True)
@@ -146,59 +123,6 @@ class _Call(Generic[T]):
 
     def result(self, value: T | None, reason: str = "") -> ChatResult[T]:
         return ChatResult(value, reason, self.requests, self.usage)
-
-
-def cap(text: str, limit: int) -> str:
-    """`text` stripped and cut to `limit` characters (an ellipsis marks the cut)."""
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def deadline_margin(timeout: float) -> float:
-    """Time kept back from a caller's timeout for the fallback and the reply."""
-    return min(0.5, max(0.05, 0.1 * timeout))
-
-
-def escaped_json(payload: Any) -> str:
-    """`payload` as indented JSON with `<` and `>` escaped (valid JSON escapes), so it holds no markup tags."""
-    body = json.dumps(payload, ensure_ascii=False, indent=1, default=str)
-    return body.replace("<", "\\u003c").replace(">", "\\u003e")
-
-
-def untrusted_json(payload: Any, tag: str) -> str:
-    """`payload` as JSON between `<tag>` and `</tag>`.
-
-    No text in the data can close the tag and pose as instructions (see `escaped_json`); the JSON still
-    decodes to the same values.
-    """
-    return f"<{tag}>\n{escaped_json(payload)}\n</{tag}>"
-
-
-def _strip_fences(content: str) -> str:
-    text = content.strip()
-    if text.startswith("```"):
-        text = text.split("\n", 1)[1] if "\n" in text else ""
-        if text.rstrip().endswith("```"):
-            text = text.rstrip()[:-3]
-    return text.strip()
-
-
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, although Python's parser accepts them by default.
-    raise ValueError(f"{name} is not valid JSON")
-
-
-def load_json_object(content: str | None) -> dict[str, Any]:
-    """The JSON object in a reply (code fences allowed); raises BadReply when there is none."""
-    if not content or not content.strip():
-        raise BadReply("empty reply")
-    try:
-        data = json.loads(_strip_fences(content), parse_constant=_reject_constant)
-    except ValueError:
-        raise BadReply("reply is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise BadReply("reply is not a JSON object")
-    return data
 
 
 def _connect_failed(exc: BaseException) -> bool:

@@ -18,16 +18,13 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from glm3.servers.common.errors import FieldViolation, InvalidArgument
-from glm3.servers.common.llm_client import (
+from glm3.servers.common.llm_json import (
     MIN_CALL_S,
     BadReply,
     ChatResult,
-    JsonChat,
     cap,
     deadline_margin,
     escaped_json,
@@ -45,6 +42,9 @@ from glm3.servers.ops.models import (
     utcnow,
 )
 from glm3.servers.common.redact import redact, redact_obj
+
+if TYPE_CHECKING:
+    import openai
 
 __all__ = [
     "KNOWN_ISSUES",
@@ -747,6 +747,9 @@ class LLMDiagnoser:
         self.model = settings.model
         self.rules = rules
         self.runbooks = runbooks
+        # Here, not at the top: only an ops server with an LLM configured pays for importing openai.
+        from glm3.servers.common.llm_client import JsonChat
+
         self._chat = JsonChat(
             settings,
             schema_name="ops_diagnosis",
