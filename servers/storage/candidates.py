@@ -631,6 +631,8 @@ class CandidateStore:
 
     async def latest_for_signals(self, signal_ids: Sequence[str]) -> list[ScoredCandidate | None]:
         """The latest stored candidate of each signal id (None if never scored); grouped with other callers."""
+        if self._known_ready and not self._known.maybe_stored(signal_ids):
+            return [None] * len(signal_ids)  # all certainly new: no query to wait for
         return await self._lookups.submit(signal_ids)
 
     async def get(self, candidate_id: str) -> ScoredCandidate | None:
