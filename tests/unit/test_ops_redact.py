@@ -249,3 +249,35 @@ def test_filter_keeps_records_with_a_bad_format_string() -> None:
     assert RedactingFilter().filter(record) is True  # never drops a record; the handler reports the bad format
     assert record.msg == f"password={REDACTED} %s %s"
     assert record.args == ("hunter2", REDACTED)
+
+
+def _every_pattern(text: str) -> str:
+    from glm3.servers.common.redact import _PATTERNS
+
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def test_the_quick_screen_never_skips_text_a_pattern_would_change() -> None:
+    """`redact` skips the patterns for text holding none of their literals; random text built from pieces
+    of secrets (cased any way, with the characters IGNORECASE folds to ASCII) must redact the same both ways.
+    One or two secret-looking pieces a text, so that each pattern is met alone."""
+    import random
+
+    heads = [
+        "password=", "PassWord: ", "paſſword=", "db_passwd=", "api-key: ", "apiKey=", "ACCESS_KEY=", "private-key=",
+        "sessionId=", "Token: ", "credentials=", "cookie: ", "signature=", "secret_key=", "authorİzation: ",
+        "Authorization: ", "proxy-authorization=", "Bearer ", "bearer ", "-----BEGIN RSA PRIVATE KEY-----",
+        "postgres://user:", "hooks.slack.com/services/", "eyJhbGciOi.eyJzdWIi.", "sk-", "sk_live_", "rk_test_",
+        "AKIA", "ASIA", "ghp_", "github_pat_", "xoxb-", "AIza", "aıza", "KEY=", "Kelvin",
+    ]
+    tails = ["ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdef", "ABCDEFGHIJ234567", "hunter2", "pw@host/db", "T000/B000/XXXX", "x", ""]
+    filler = ["the check ", "failed ", "at 12:00 ", "; ", ", ", "\n", " ", "ok"]
+    rng = random.Random(20261127)
+    for _ in range(5_000):
+        parts = [rng.choice(filler)]
+        for _ in range(rng.randint(1, 2)):
+            parts += [rng.choice(heads), rng.choice(tails), rng.choice(filler)]
+        text = "".join(parts)
+        assert redact(text) == _every_pattern(text), text
