@@ -281,3 +281,5 @@ def test_the_quick_screen_never_skips_text_a_pattern_would_change() -> None:
             parts += [rng.choice(heads), rng.choice(tails), rng.choice(filler)]
         text = "".join(parts)
         assert redact(text) == _every_pattern(text), text
+        long = "x " * 150 + text  # past the length where the screen switches method
+        assert redact(long) == _every_pattern(long), long
