@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import operator
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +71,10 @@ class TextEmbedder(Protocol):
 
 def search_text(candidate: ScoredCandidate) -> str:
     """What search looks at: title, description and the reasoning of every dimension."""
-    return "\n".join([candidate.title, candidate.description, *candidate.reasoning.as_dict().values()])
+    r = candidate.reasoning
+    return "\n".join(
+        (candidate.title, candidate.description, r.market, r.competition, r.emotional, r.feasibility, r.signal_quality)
+    )
 
 
 def _sql_string(value: str) -> str:
@@ -262,9 +266,12 @@ def _candidate_columns(pending: Sequence[PendingScore]) -> pa.Table:
         "fallback": ["fallback_reason" in c.analysis for c in candidates],
         "search_text": [search_text(c) for c in candidates],
     }
+    scores = [c.scores for c in candidates]
+    reasoning = [c.reasoning for c in candidates]
     for d in DIMENSIONS:
-        columns[d] = [getattr(c.scores, d) for c in candidates]
-        columns[f"{d}_reasoning"] = [getattr(c.reasoning, d) for c in candidates]
+        field = operator.attrgetter(d)
+        columns[d] = list(map(field, scores))
+        columns[f"{d}_reasoning"] = list(map(field, reasoning))
     return pa.Table.from_pydict(columns, schema=CANDIDATES)
 
 
