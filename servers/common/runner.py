@@ -13,6 +13,7 @@ import yaml
 
 from glm3.servers.common.app import ServerDeps, build_server
 from glm3.servers.common.logs import setup_logging
+from glm3.servers.common.memory import configure_native_memory
 from glm3.servers.common.settings import (
     BaseSettings,
     ConfigError,
@@ -102,6 +103,7 @@ def run_main(
     setup_logging(settings.log.level, settings.log.format)
     for warning in warnings:
         log.warning(warning)
+    configure_native_memory()  # before LanceDB's thread pools start (servers/common/memory.py)
     try:
         asyncio.run(serve(prog, settings, make_deps))
     except ConfigError as exc:  # found while opening dependencies (e.g. a runbook file)
