@@ -127,8 +127,9 @@ class StorageSection(Section):
     )
     # LanceDB's own defaults (6 GB of index cache, 1 GB of metadata cache) let these caches grow with the
     # tables: RSS +310 MB after 120k streamed signals here (+525 MB after 200k), against +195 MB with 64 MB +
-    # 32 MB. What still grows with the table is compaction's index refresh, not these caches: +644 MB after
-    # 1M signals, +100 MB after 120k with compaction off (bench/bench_memory.py).
+    # 32 MB. What still grows with the table is compaction's working set, not these caches: LanceDB merges
+    # new rows into the one growing fragment (up to 1M rows), so each compaction handles more (+85 MB at 25k
+    # rows, +174 MB at 300k); servers/common/memory.py returns what it frees (bench/bench_memory.py).
     index_cache_mb: int = Field(
         64, ge=1, description="LanceDB index cache (scalar and full-text index pages), in MiB"
     )
