@@ -62,6 +62,7 @@ class ScoringEngine:
         self.store = store
         self.scorer = scorer
         self.base_config = base_config
+        self._config_dict = (base_config, base_config.as_dict())
         self.llm = llm  # the LLMScorer when one is configured (its counters feed the stats)
         self.metrics = metrics if metrics is not None else ScoringMetrics()
         self.in_flight = 0
@@ -83,6 +84,9 @@ class ScoringEngine:
         overall = rules.overall_score(draft.scores, config)
         now = utcnow()
         self.latencies_ms.append(latency_ms)
+        # The server's config as a dict is made once (and copied); a request's own config each time.
+        cached, cached_dict = self._config_dict
+        config_dict = dict(cached_dict) if config is cached else config.as_dict()
         return ScoredCandidate(
             id=new_id("candidate", now),
             timestamp=now,
@@ -93,7 +97,7 @@ class ScoringEngine:
             overall_score=overall,
             reasoning=draft.reasoning,
             verdict=rules.verdict(overall, draft.scores.emotional, config),
-            analysis={**draft.analysis, "config": config.as_dict(), "latency_ms": round(latency_ms, 3)},
+            analysis={**draft.analysis, "config": config_dict, "latency_ms": round(latency_ms, 3)},
             recommendations=draft.recommendations,
             source=signal.source,
             source_url=signal.source_url,

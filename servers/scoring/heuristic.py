@@ -44,6 +44,7 @@ SHOWN_CUES = 4  # cue texts quoted in a reasoning sentence; the rest are counted
 # FIELD is the separator between the fields of a signal.
 BREADTH, DEMAND, ALTERNATIVE, INCUMBENT, GAP, PAIN, WTP, HARD, EASY, NEUTRAL, NUMBER, FIELD = range(12)
 FAMILY_NAMES = ("breadth", "demand", "alternative", "incumbent", "gap", "pain", "wtp", "hard", "easy")
+assert len(FAMILY_NAMES) == NEUTRAL == 9  # _scan spells out one list per scored family
 
 _GROUPS = (
     "{team|teams|company|companies|business|businesses|startup|startups|developer|developers|founder|founders|"
@@ -323,8 +324,34 @@ MAX_RECOMMENDATIONS = 5
 MAX_RECOMMENDATION_CHARS = 500
 
 
+_exp = math.exp
+_floor = math.floor
+
+
 def _sat(x: float, k: float) -> float:
-    return 1.0 - math.exp(-x / k)
+    return 1.0 - _exp(-x / k) if x else 0.0  # 0 gives 0 either way: no call
+
+
+def _round3(x: float) -> float:
+    """`round(x, 3)` of a float (see `_rounded`); whole numbers come back unchanged, as round returns them."""
+    return x if x.is_integer() else _rounded(x, 1000)
+
+
+def _rounded(x: float, scale: int) -> float:
+    """`round(x, n)` for `scale` = 10**n, exactly, at a tenth of its cost for the values scores and features
+    take. round() writes x out in decimal and reads it back (about 1 us): the nearest multiple of 1/scale to
+    the exact x, then the double nearest to that. When x * scale is clear of a tie (more than 1e-6 from
+    k + 0.5, while its own rounding error is below 1e-9 in the range taken here), the nearest integer k to
+    it is the nearest to the exact x * scale, and k / scale (a correctly rounded division of two integers
+    that doubles hold exactly) is the double nearest to the decimal. Ties, negatives and large values go to
+    round() itself."""
+    y = x * scale
+    if 0.0 <= y < 1e6:
+        whole = _floor(y)
+        fraction = y - whole
+        if not 0.499999 < fraction < 0.500001:
+            return (whole + 1 if fraction > 0.5 else whole) / scale
+    return round(x, {10: 1, 1000: 3}[scale])
 
 
 def _log_ratio(count: int, scale: int) -> float:
@@ -368,8 +395,22 @@ def _level(value: float) -> str:
     return "low" if value > 0 else "none"
 
 
+# A score as the reasoning shows it (`f"{score:g}"`): a clamped score is one of these 1,001 doubles (k / 10 is
+# the double round(x, 1) returns for the decimal k/10), and formatting one costs about 0.5 us.
+_SCORE_TEXT = {k / 10: f"{k / 10:g}" for k in range(1, 1_001)}
+
+
+def _g(score: float) -> str:
+    text = _SCORE_TEXT.get(score)  # not 0 (nor -0.0, which would find 0.0's text): those are formatted
+    return f"{score:g}" if text is None else text
+
+
 def _clamp(value: float) -> float:
-    return round(min(100.0, max(0.0, value)), 1)
+    """`round(min(100.0, max(0.0, value)), 1)` for a float, spelled out so that whole numbers skip the
+    rounding (it returns them unchanged)."""
+    value = value if value > 0.0 else 0.0
+    value = value if value < 100.0 else 100.0
+    return value if value.is_integer() else _rounded(value, 10)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -384,24 +425,22 @@ def _and(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
-@dataclass(slots=True)
-class _Family:
-    """What one cue family found: hits, evidence weight (diminishing returns), comments echoing it, cue texts."""
-
-    hits: int
-    weight: float
-    echo: int
-    cues: list[str]
-
-    def echoed(self) -> str:
-        if not self.echo:
-            return ""
-        return f" (in {self.echo} comment{'s' if self.echo != 1 else ''})"
+def _echoed(echo: int) -> str:
+    """ " (in 2 comments)": how many comments echo a family, empty when none does."""
+    if not echo:
+        return ""
+    return f" (in {echo} comment{'s' if echo != 1 else ''})"
 
 
 @dataclass(slots=True)
 class _Text:
-    families: list[_Family]  # indexed by family, NEUTRAL excluded
+    """What the cue families found, each list indexed by family (NEUTRAL excluded): hits, evidence weight
+    (diminishing returns), comments echoing the family, cue texts in first-seen order."""
+
+    hits: list[int]
+    weights: list[float]
+    echo: list[int]
+    cues: list[list[str]]
     numbers: int  # numbers and prices in the post: specificity
     chars: int
     comments: int  # comments scanned
@@ -414,9 +453,12 @@ def _resolve(phrase: str, like: str) -> tuple[int, str]:
     """The cue a matched phrase stands for, and the text to show for it."""
     cue = _LEXICON.get(phrase)
     if cue is None:
-        # A phrase split over several spaces or lines, else one of the alternatives outside the lexicon.
-        phrase = " ".join(phrase.split())
-        cue = _LEXICON.get(phrase)
+        # A phrase split over several spaces or lines, else one of the alternatives outside the lexicon. Matches
+        # start with a non-space; one with single ASCII spaces only (most numbers and prices) is as it would be
+        # once its whitespace is collapsed, and that was looked up already.
+        if "  " in phrase or phrase[-1] == " " or not phrase.isprintable():
+            phrase = " ".join(phrase.split())
+            cue = _LEXICON.get(phrase)
         if cue is None:
             if phrase[0].isdigit() and not phrase[-1].isalpha():
                 return NUMBER_CUE, phrase
@@ -529,7 +571,7 @@ def _scan(signal: Signal) -> _Text:
 
     hits_of = [0] * NEUTRAL
     weight_of = [0.0] * NEUTRAL
-    cues_of: list[list[str]] = [[] for _ in range(NEUTRAL)]
+    cues_of: list[list[str]] = [[], [], [], [], [], [], [], [], []]  # one per scored family (NEUTRAL of them)
     frequent = False  # some scored cue is hit often enough that stuffing is worth checking
     for cue, hits in counts.items():  # first-seen order: post, then comments, left to right
         family = family_of[cue]
@@ -548,13 +590,13 @@ def _scan(signal: Signal) -> _Text:
         post_chars = len(title) + len(description) + len(raw)
         stuffing = _stuffing(found, STUFFING_FREE_REPEATS + post_chars // STUFFING_CHARS_PER_REPEAT)
     trust = max(STUFFING_MIN_TRUST, 1.0 / (1.0 + stuffing / STUFFING_HALF_TRUST)) if stuffing else 1.0
-    families = [
-        _Family(hits_of[f], trust * (weight_of[f] + ECHO_WEIGHT * min(echo[f], ECHO_CAP)), echo[f], cues_of[f])
-        for f in range(NEUTRAL)
-    ]
+    if field >= 3 or stuffing:
+        weights = [trust * (weight_of[f] + ECHO_WEIGHT * min(echo[f], ECHO_CAP)) for f in range(NEUTRAL)]
+    else:
+        weights = weight_of  # no comment echoes a family and trust is 1: the same numbers, without the sums
     numbers = post_cues.get(NUMBER_CUE, 0) + post_cues.get(PRICE_CUE, 0)
     # Fields reached, not comments kept: with the match cap hit, later comments were not counted.
-    return _Text(families, numbers, scanned, max(0, field - 2), stuffing, trust, capped)
+    return _Text(hits_of, weights, echo, cues_of, numbers, scanned, max(0, field - 2), stuffing, trust, capped)
 
 
 @dataclass(slots=True)
@@ -580,7 +622,8 @@ def _engagement(signal: Signal) -> _Engagement:
     reaction_parts: list[tuple[int, str]] = []
     ignored: list[str] = []
     for key, value in signal.engagement.items():
-        count = min(max(0, int(value)), MAX_COUNT)
+        count = int(value)
+        count = 0 if count < 0 else (MAX_COUNT if count > MAX_COUNT else count)  # min(max(0, count), MAX_COUNT)
         kind = ENGAGEMENT_KINDS.get(key)
         if kind is None:
             kind = ENGAGEMENT_KINDS.get(key.strip().lower().replace("-", "_").replace(" ", "_"))
@@ -607,18 +650,18 @@ def _engagement(signal: Signal) -> _Engagement:
     if parts:
         level = f" ({_level(combined)} {'for that source' if source_key else 'on the default scale'})"
     return _Engagement(
-        source_key=source_key or "default",
-        source_said=source_key or signal.source,
-        scale=scale,
-        reactions=reactions,
-        comments=comments,
-        views=views,
-        reach=reach,
-        discussion=discussion,
-        combined=combined,
-        said=_and(parts) if parts else "no engagement counts",
-        level=level,
-        ignored=sorted(ignored),
+        source_key or "default",  # source_key
+        source_key or signal.source,  # source_said
+        scale,
+        reactions,
+        comments,
+        views,
+        reach,
+        discussion,
+        combined,
+        _and(parts) if parts else "no engagement counts",  # said
+        level,
+        sorted(ignored) if ignored else ignored,  # a new list either way
     )
 
 
@@ -626,11 +669,11 @@ def _advice(
     dimension: str, text: _Text, eng: _Engagement, missing: list[str], length: int, freshness: float, fresh_said: str
 ) -> str:
     """The next step for a weak dimension, naming the evidence behind it."""
-    breadth, _, alternative, incumbent, _, pain, wtp, hard, _ = text.families
+    breadth, _, alternative, incumbent, _, pain, wtp, hard, _ = text.cues
     if dimension == "market":
         breadth_said = (
-            f"breadth cues are few ({_quoted(breadth.cues, 2)})"
-            if breadth.cues
+            f"breadth cues are few ({_quoted(breadth, 2)})"
+            if breadth
             else "nothing says how many people have this problem"
         )
         return (
@@ -638,16 +681,16 @@ def _advice(
             "look for the same request on other sources and count who else reports it."
         )
     if dimension == "competition":
-        liked = [cue[5:-4] for cue in alternative.cues if cue.startswith("like ")]  # X of "like X but"
-        names = incumbent.cues + [name for name in liked if name not in incumbent.cues]
+        liked = [cue[5:-4] for cue in alternative if cue.startswith("like ")]  # X of "like X but"
+        names = incumbent + [name for name in liked if name not in incumbent]
         if names:
             return (
                 f"Map the existing alternatives ({', '.join(names[:SHOWN_CUES])}) and find the gap they leave: "
                 "what do their users still complain about, and would they switch?"
             )
-        if alternative.cues:
+        if alternative:
             return (
-                f"Map the existing alternatives the signal hints at ({_quoted(alternative.cues, 3)}) and find the "
+                f"Map the existing alternatives the signal hints at ({_quoted(alternative, 3)}) and find the "
                 "gap they leave: what do their users still complain about, and would they switch?"
             )
         return (
@@ -655,24 +698,24 @@ def _advice(
             "is really open."
         )
     if dimension == "emotional":
-        if not pain.cues:
+        if not pain:
             return (
                 "Confirm the pain is real: the signal has no pain language; ask people with the problem how often "
                 "it hurts and what it costs them today."
             )
-        if not wtp.cues:
+        if not wtp:
             return (
-                f"Test willingness to pay: there is pain ({_quoted(pain.cues, 2)}) but nobody mentions paying; ask "
+                f"Test willingness to pay: there is pain ({_quoted(pain, 2)}) but nobody mentions paying; ask "
                 "for a price or a pre-order before building."
             )
         return (
-            f"Deepen the evidence of pain ({_quoted(pain.cues, 2)}) and willingness to pay "
-            f"({_quoted(wtp.cues, 2)}): ask the people who said it what they pay today."
+            f"Deepen the evidence of pain ({_quoted(pain, 2)}) and willingness to pay "
+            f"({_quoted(wtp, 2)}): ask the people who said it what they pay today."
         )
     if dimension == "feasibility":
-        if hard.cues:
+        if hard:
             return (
-                f"Cut the scope to what a small team can ship: {_quoted(hard.cues, 3)} make this hard; start with a "
+                f"Cut the scope to what a small team can ship: {_quoted(hard, 3)} make this hard; start with a "
                 "software-only wedge such as an integration, plugin or dashboard."
             )
         return (
@@ -704,50 +747,51 @@ class HeuristicScorer:
     def score_now(self, signal: Signal, config: ScoringConfig) -> ScoreDraft:
         # `config` is unused on purpose: dimension scores describe the signal; the engine applies the weights.
         text = _scan(signal)
-        breadth, demand, alternative, incumbent, gap, pain, wtp, hard, easy = text.families
+        weight, echo = text.weights, text.echo
+        breadth, demand, alternative, incumbent, gap, pain, wtp, hard, easy = text.cues
         eng = _engagement(signal)
 
         market = _clamp(
-            10 + 35 * eng.reach + 15 * eng.discussion + 25 * _sat(breadth.weight, 1.5) + 15 * _sat(demand.weight, 1.5)
+            10 + 35 * eng.reach + 15 * eng.discussion + 25 * _sat(weight[BREADTH], 1.5) + 15 * _sat(weight[DEMAND], 1.5)
         )
         market_reason = (
-            f"Market {market:g}: {eng.said} on {eng.source_said}{eng.level}; "
-            + (f"breadth cues: {_quoted(breadth.cues)}{breadth.echoed()}" if breadth.cues else "no breadth cues")
-            + (f"; demand cues: {_quoted(demand.cues)}{demand.echoed()}." if demand.cues else "; no demand cues.")
+            f"Market {_g(market)}: {eng.said} on {eng.source_said}{eng.level}; "
+            + (f"breadth cues: {_quoted(breadth)}{_echoed(echo[BREADTH])}" if breadth else "no breadth cues")
+            + (f"; demand cues: {_quoted(demand)}{_echoed(echo[DEMAND])}." if demand else "; no demand cues.")
         )
 
         competition = _clamp(
-            55 - 30 * _sat(incumbent.weight, 1.5) - 20 * _sat(alternative.weight, 1.5) + 35 * _sat(gap.weight, 1.5)
+            55 - 30 * _sat(weight[INCUMBENT], 1.5) - 20 * _sat(weight[ALTERNATIVE], 1.5) + 35 * _sat(weight[GAP], 1.5)
         )
         said = []
-        if incumbent.cues:
-            said.append(f"named alternatives: {_quoted(incumbent.cues)}")
-        if alternative.cues:
-            said.append(f"comparison cues: {_quoted(alternative.cues)}")
-        if gap.cues:
-            said.append(f"open-field cues: {_quoted(gap.cues)}")
-        competition_reason = f"Competition {competition:g}: " + (
+        if incumbent:
+            said.append(f"named alternatives: {_quoted(incumbent)}")
+        if alternative:
+            said.append(f"comparison cues: {_quoted(alternative)}")
+        if gap:
+            said.append(f"open-field cues: {_quoted(gap)}")
+        competition_reason = f"Competition {_g(competition)}: " + (
             "; ".join(said) + "." if said else "no alternatives, competitors or open-field cues named; neutral."
         )
 
-        emotional = _clamp(10 + 50 * _sat(pain.weight, 2.5) + 40 * _sat(wtp.weight, 2.0))
+        emotional = _clamp(10 + 50 * _sat(weight[PAIN], 2.5) + 40 * _sat(weight[WTP], 2.0))
         emotional_reason = (
-            f"Emotional {emotional:g}: "
-            + (f"pain cues: {_quoted(pain.cues)}{pain.echoed()}" if pain.cues else "no pain language")
+            f"Emotional {_g(emotional)}: "
+            + (f"pain cues: {_quoted(pain)}{_echoed(echo[PAIN])}" if pain else "no pain language")
             + (
-                f"; willingness to pay: {_quoted(wtp.cues)}{wtp.echoed()}."
-                if wtp.cues
+                f"; willingness to pay: {_quoted(wtp)}{_echoed(echo[WTP])}."
+                if wtp
                 else "; no willingness-to-pay language."
             )
         )
 
-        feasibility = _clamp(60 - 45 * _sat(hard.weight, 1.2) + 35 * _sat(easy.weight, 1.5))
+        feasibility = _clamp(60 - 45 * _sat(weight[HARD], 1.2) + 35 * _sat(weight[EASY], 1.5))
         said = []
-        if hard.cues:
-            said.append(f"scope cues lowering it: {_quoted(hard.cues)}")
-        if easy.cues:
-            said.append(f"small-scope cues raising it: {_quoted(easy.cues)}")
-        feasibility_reason = f"Feasibility {feasibility:g}: " + (
+        if hard:
+            said.append(f"scope cues lowering it: {_quoted(hard)}")
+        if easy:
+            said.append(f"small-scope cues raising it: {_quoted(easy)}")
+        feasibility_reason = f"Feasibility {_g(feasibility)}: " + (
             "; ".join(said) + "." if said else "no scope or complexity cues; neutral."
         )
         if text.trust < 1.0:
@@ -757,17 +801,17 @@ class HeuristicScorer:
             emotional_reason += discount
             feasibility_reason += discount
 
-        present = [
-            name
-            for name, there in (
-                ("source_url", signal.source_url),
-                ("author", signal.author),
-                ("category", signal.category),
-                ("tags", signal.tags),
-                ("comments", signal.comments),
-            )
-            if there
-        ]
+        present = []
+        if signal.source_url:
+            present.append("source_url")
+        if signal.author:
+            present.append("author")
+        if signal.category:
+            present.append("category")
+        if signal.tags:
+            present.append("tags")
+        if signal.comments:
+            present.append("comments")
         completeness = (
             8 * bool(signal.source_url)
             + 5 * bool(signal.author)
@@ -803,7 +847,7 @@ class HeuristicScorer:
         )
         missing = [name for name in ("source_url", "author", "category", "tags", "comments") if name not in present]
         signal_quality_reason = (
-            f"Signal quality {signal_quality:g}: "
+            f"Signal quality {_g(signal_quality)}: "
             + (f"has {', '.join(present)}" if present else "no source_url, author, category, tags or comments")
             + (f"; missing {', '.join(missing)}" if present and missing else "")
             + f"; description of {_count(length, 'character')} with {_count(numbers, 'number')}; "
@@ -833,9 +877,9 @@ class HeuristicScorer:
             "reactions": eng.reactions,
             "comments": eng.comments,
             "views": eng.views,
-            "reach": round(eng.reach, 3),
-            "discussion": round(eng.discussion, 3),
-            "engagement": round(eng.combined, 3),
+            "reach": _round3(eng.reach),
+            "discussion": _round3(eng.discussion),
+            "engagement": _round3(eng.combined),
             "ignored_engagement_keys": eng.ignored,
             "chars_scanned": text.chars,
             "comments_scanned": text.comments,
@@ -843,22 +887,22 @@ class HeuristicScorer:
             "description_chars": length,
             "numbers": numbers,
             "present_fields": present,
-            "freshness": round(freshness, 3),
+            "freshness": _round3(freshness),
             "stuffing_excess": text.stuffing,
-            "cue_trust": round(text.trust, 3),
+            "cue_trust": _round3(text.trust),
         }
         if gap_days is not None:
             features["freshness_gap_days"] = round(gap_days, 3)
-        for (hits, weight, echo, cues), family in zip(_FAMILY_FEATURES, text.families, strict=True):
-            features[hits] = family.hits
-            features[weight] = round(family.weight, 3)
-            features[echo] = family.echo
-            features[cues] = family.cues[:MAX_FEATURE_CUES]
+        hits, cues = text.hits, text.cues
+        for family, (hits_key, weight_key, echo_key, cues_key) in enumerate(_FAMILY_FEATURES):
+            features[hits_key] = hits[family]
+            features[weight_key] = _round3(weight[family])
+            features[echo_key] = echo[family]
+            shown = cues[family]  # this signal's own list, read-only from here: a copy only to cut it
+            features[cues_key] = shown if len(shown) <= MAX_FEATURE_CUES else shown[:MAX_FEATURE_CUES]
         return ScoreDraft(
-            scores=scores,
-            reasoning=Reasoning(
-                market_reason, competition_reason, emotional_reason, feasibility_reason, signal_quality_reason
-            ),
-            recommendations=recommendations,
-            analysis={"scorer": self.name, "scorer_version": self.version, "features": features},
+            scores,
+            Reasoning(market_reason, competition_reason, emotional_reason, feasibility_reason, signal_quality_reason),
+            recommendations,
+            {"scorer": self.name, "scorer_version": self.version, "features": features},  # analysis
         )

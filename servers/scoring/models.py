@@ -22,6 +22,8 @@ def utcnow() -> datetime:
 
 _id_lock = threading.Lock()
 _id_state: dict[str, tuple[str, int, int]] = {}  # prefix -> (second, first suffix, ids issued that second)
+# The last second formatted and its text: strftime costs about 3 us, and ids come by the thousand a second.
+_last_stamp: tuple[tuple[int, ...], str] = ((), "")
 
 
 def new_id(prefix: str, now: datetime | None = None) -> str:
@@ -32,7 +34,14 @@ def new_id(prefix: str, now: datetime | None = None) -> str:
     starts at a random value each second and counts up from it: ids made by one process never repeat
     (up to 16.7 million per second and prefix), and two processes rarely meet.
     """
-    stamp = (now or utcnow()).strftime("%Y%m%d_%H%M%S")
+    global _last_stamp
+    if now is None:
+        now = utcnow()
+    fields_shown = (now.second, now.minute, now.hour, now.day, now.month, now.year)  # all strftime reads
+    shown, stamp = _last_stamp
+    if fields_shown != shown:
+        stamp = now.strftime("%Y%m%d_%H%M%S")
+        _last_stamp = (fields_shown, stamp)
     with _id_lock:
         second, first, issued = _id_state.get(prefix, ("", 0, 0))
         if second != stamp:
@@ -80,13 +89,22 @@ class ScoringConfig:
     research_threshold: float = 70.0
 
     def weights(self) -> dict[str, float]:
-        return {d: getattr(self, f"{d}_weight") for d in DIMENSIONS}
+        return {d: getattr(self, name) for d, name in _WEIGHT_FIELDS}
 
     def as_dict(self) -> dict[str, float]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in _CONFIG_FIELDS}
 
 
-@dataclass(frozen=True, slots=True)
+_CONFIG_FIELDS = tuple(f.name for f in fields(ScoringConfig))
+_WEIGHT_FIELDS = tuple((d, f"{d}_weight") for d in DIMENSIONS)
+
+
+# Frozen dataclasses made once per signal get a plain __init__: the generated one looks `object.__setattr__` up
+# for every field, which costs twice as much.
+_set = object.__setattr__
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Scores:
     """The five dimension scores, each 0 to 100, higher is better (the numbers of the seed's ScoreBreakdown)."""
 
@@ -96,11 +114,26 @@ class Scores:
     feasibility: float
     signal_quality: float
 
+    def __init__(
+        self, market: float, competition: float, emotional: float, feasibility: float, signal_quality: float
+    ) -> None:
+        _set(self, "market", market)
+        _set(self, "competition", competition)
+        _set(self, "emotional", emotional)
+        _set(self, "feasibility", feasibility)
+        _set(self, "signal_quality", signal_quality)
+
     def as_dict(self) -> dict[str, float]:
-        return {d: getattr(self, d) for d in DIMENSIONS}
+        return {
+            "market": self.market,
+            "competition": self.competition,
+            "emotional": self.emotional,
+            "feasibility": self.feasibility,
+            "signal_quality": self.signal_quality,
+        }  # DIMENSIONS, spelled out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Reasoning:
     """One explanation per dimension (the seed's `*_reasoning` strings)."""
 
@@ -110,8 +143,21 @@ class Reasoning:
     feasibility: str
     signal_quality: str
 
+    def __init__(self, market: str, competition: str, emotional: str, feasibility: str, signal_quality: str) -> None:
+        _set(self, "market", market)
+        _set(self, "competition", competition)
+        _set(self, "emotional", emotional)
+        _set(self, "feasibility", feasibility)
+        _set(self, "signal_quality", signal_quality)
+
     def as_dict(self) -> dict[str, str]:
-        return {d: getattr(self, d) for d in DIMENSIONS}
+        return {
+            "market": self.market,
+            "competition": self.competition,
+            "emotional": self.emotional,
+            "feasibility": self.feasibility,
+            "signal_quality": self.signal_quality,
+        }  # DIMENSIONS, spelled out
 
 
 @dataclass(slots=True)

@@ -48,8 +48,15 @@ def resolve_config(
 
 def overall_score(scores: Scores, config: ScoringConfig) -> float:
     """Weighted sum of the dimension scores, 0 to 100, rounded to 2 decimals."""
-    weights = config.weights()
-    total = sum(getattr(scores, d) * weights[d] for d in DIMENSIONS)
+    # sum() over DIMENSIONS, spelled out: the same additions in the same order (from 0), without the dict.
+    total = (
+        0
+        + scores.market * config.market_weight
+        + scores.competition * config.competition_weight
+        + scores.emotional * config.emotional_weight
+        + scores.feasibility * config.feasibility_weight
+        + scores.signal_quality * config.signal_quality_weight
+    )
     return round(min(100.0, max(0.0, total)), 2)
 
 

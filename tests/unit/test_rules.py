@@ -72,3 +72,40 @@ def test_weights_must_sum_to_one() -> None:
 def test_out_of_range_values_are_named(overrides: dict[str, float], field: str) -> None:
     _, violations = resolve_config(DEFAULT, overrides)
     assert field in [v.field for v in violations]
+
+
+def test_overall_is_the_same_sum_over_the_dimensions_to_the_last_bit() -> None:
+    """The spelled-out sum adds exactly what `sum()` over DIMENSIONS with `weights()` added, in that order."""
+    import random
+
+    from glm3.servers.scoring.models import DIMENSIONS
+
+    rng = random.Random(7)
+    for _ in range(5_000):
+        raw = [rng.random() for _ in DIMENSIONS]
+        weights = {f"{d}_weight": w / sum(raw) for d, w in zip(DIMENSIONS, raw, strict=True)}
+        config, _ = resolve_config(DEFAULT, weights)
+        scores = Scores(*(rng.choice((0.0, 100.0, round(rng.uniform(0, 100), 1))) for _ in DIMENSIONS))
+        by_name = config.weights()
+        total = sum(getattr(scores, d) * by_name[d] for d in DIMENSIONS)
+        assert overall_score(scores, config) == round(min(100.0, max(0.0, total)), 2)
+
+
+def test_config_as_dict_and_weights_name_every_field() -> None:
+    from dataclasses import fields
+
+    config = ScoringConfig(market_weight=0.3, signal_quality_weight=0.05)
+    assert config.as_dict() == {f.name: getattr(config, f.name) for f in fields(config)}
+    assert list(config.as_dict()) == [f.name for f in fields(config)]
+    assert config.weights() == {
+        "market": 0.3, "competition": 0.20, "emotional": 0.30, "feasibility": 0.15, "signal_quality": 0.05,
+    }  # fmt: skip
+
+
+def test_scores_and_reasoning_as_dict_follow_the_dimensions() -> None:
+    from glm3.servers.scoring.models import DIMENSIONS, Reasoning
+
+    scores = Scores(1.0, 2.0, 3.0, 4.0, 5.0)
+    reasoning = Reasoning("a", "b", "c", "d", "e")
+    assert list(scores.as_dict().items()) == [(d, getattr(scores, d)) for d in DIMENSIONS]
+    assert list(reasoning.as_dict().items()) == [(d, getattr(reasoning, d)) for d in DIMENSIONS]

@@ -79,3 +79,88 @@ def test_every_problem_is_reported_at_once_under_the_prefix() -> None:
         "signals[3].description",
         "signals[3].engagement[views]",
     ]
+
+
+URLS = [
+    "https://www.reddit.com/r/smallbusiness/comments/1",
+    "http://x",
+    "https://",
+    "http:///path",
+    "https://?q=1",
+    "https://#frag",
+    "HTTPS://EXAMPLE.COM/",
+    "Https://example.com",
+    "ftp://example.com",
+    "https:/example.com",
+    "https:example.com",
+    "//example.com",
+    "example.com",
+    "https:// spaced.example.com",
+    "https://exa\tmple.com",
+    "https://\texample.com",
+    "https://\n/path",
+    " https://example.com",
+    "\x00https://example.com",
+    "https://ex\u00e4mple.com/caf\u00e9",
+    "https://example.com/caf\u00e9",
+    "https://user:pass@example.com:8080/p?q#f",
+    "https://[::1]:8080/",
+    "javascript:alert(1)",
+    "mailto:someone@example.com",
+    "https://example.com\\evil",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_source_url_verdicts_are_urlparses(url: str) -> None:
+    """The quick check of plain web URLs accepts exactly what urlparse accepts; the rest go to urlparse."""
+    from urllib.parse import urlparse
+
+    try:
+        parsed = urlparse(url)
+    except ValueError as exc:  # urlparse's own error, as before the quick check
+        with pytest.raises(type(exc)):
+            validate_signal(good(source_url=url))
+        return
+    accepted = parsed.scheme in ("http", "https") and bool(parsed.netloc)
+    assert ("signal.source_url" not in fields(good(source_url=url))) is accepted
+
+
+def test_the_quick_check_agrees_with_the_full_one() -> None:
+    """`_plainly_valid` says valid only when the full check finds nothing, over signals near every limit."""
+    import random
+
+    from glm3.servers.scoring import validation
+
+    rng = random.Random(11)
+    now = datetime.now(UTC)
+
+    def near(limit: int) -> int:
+        return rng.choice((0, 1, limit - 1, limit, limit + 1))
+
+    def pick(usual: object, *others: object) -> object:
+        return usual if rng.random() < 0.85 else rng.choice(others)
+
+    quick = 0
+    for _ in range(3_000):
+        signal = good(
+            id=pick("ok-id", "", "bad id", "x" * 128, "x" * 129),
+            source=pick("reddit", " ", "", "s" * near(64)),
+            title=pick("A title", "\t", "t" * near(500)),
+            description=pick("A description", "d" * near(20_000)),
+            category=pick("", "c" * near(64)),
+            author=pick("someone", "a" * near(256)),
+            raw_content=pick("", "r" * 100_000, "r" * 100_001),
+            source_url=pick("https://e.com/a", *URLS, "https://e.com/" + "p" * 2_034, "https://e.com/" + "p" * 2_035),
+            timestamp=pick(None, now, now + timedelta(hours=23), now + timedelta(hours=25)),
+            extracted_at=pick(now, None, now - timedelta(days=3), now + timedelta(days=2)),
+            tags=pick(["a"], [], [""], ["t" * 64], ["t" * 65], ["t"] * near(32)),
+            engagement=pick({"up": 1}, {}, {"up": -1}, {"": 1}, {"k" * 65: 1}, {f"k{i}": i for i in range(near(32))}),
+            comments=pick(["c"], [], ["c" * 10_000], ["c" * 10_001], ["c"] * near(500)),
+        )
+        full = validation._problems(signal, "signal")
+        if validation._plainly_valid(signal):  # never wrong when it says valid; a doubt costs only time
+            assert full == [], signal
+            quick += 1
+        assert validate_signal(signal) == full
+    assert quick > 100  # and it does say so, for signals that are
