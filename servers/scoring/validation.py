@@ -103,8 +103,11 @@ def _problems(signal: Signal, prefix: str) -> list[FieldViolation]:
             bad(name, f"must be at most {limit:,} characters, got {len(value):,}")
     url = signal.source_url
     if url and len(url) <= LIMITS["source_url"] and not (url.isascii() and _PLAIN_WEB_URL.fullmatch(url)):
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        try:
+            parsed = urlparse(url)
+        except ValueError:  # e.g. "http://[abc": an unclosed IPv6 bracket
+            parsed = None
+        if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
             bad("source_url", "must be an absolute http:// or https:// URL")
     now = utcnow()
     for name in ("timestamp", "extracted_at"):
