@@ -13,7 +13,7 @@ import yaml
 
 from glm3.servers.common.app import ServerDeps, build_server
 from glm3.servers.common.logs import setup_logging
-from glm3.servers.common.memory import configure_native_memory
+from glm3.servers.common.memory import configure_native_memory, tune_garbage_collector
 from glm3.servers.common.settings import (
     BaseSettings,
     ConfigError,
@@ -61,6 +61,7 @@ async def serve(
 ) -> None:
     """Builds and starts the server, waits for `stop` (set by SIGTERM/SIGINT), then stops gracefully."""
     deps = await make_deps(settings)
+    tune_garbage_collector()  # after the long-lived objects are made (servers/common/memory.py)
     try:
         server, port = build_server(settings, deps)
     except BaseException:

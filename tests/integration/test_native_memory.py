@@ -193,3 +193,19 @@ def test_a_started_server_runs_the_trimming_thread(tmp_path: Path) -> None:
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_garbage_collector_is_tuned_once_the_server_is_built() -> None:
+    found = run_python(
+        """
+        import gc
+        from glm3.servers.common import memory
+        before = [gc.get_threshold(), gc.get_freeze_count()]
+        memory.tune_garbage_collector()
+        print(json.dumps({"before": before, "after": [gc.get_threshold(), gc.get_freeze_count()]}))
+        """
+    )
+    assert found["before"] == [[700, 10, 10], 0]
+    threshold, frozen = found["after"]  # type: ignore[misc]
+    assert tuple(threshold) == (10_000, 10, 10)
+    assert frozen > 10_000  # the modules and objects made before: out of the collector's sight
