@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import orjson
+
 __all__ = [
     "MIN_CALL_S",
     "BadReply",
@@ -42,9 +44,13 @@ class Usage:
     reported: bool = False
 
     def add(self, usage: Any) -> None:
+        """Adds a reply's `usage` (the JSON object, or an object with the same attributes)."""
         if usage is None:
             return
-        prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
+        if isinstance(usage, dict):
+            prompt, completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+        else:
+            prompt, completion = getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None)
         if isinstance(prompt, int) and isinstance(completion, int):
             self.prompt_tokens += prompt
             self.completion_tokens += completion
@@ -100,18 +106,16 @@ def _strip_fences(content: str) -> str:
     return text.strip()
 
 
-def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON, although Python's parser accepts them by default.
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def load_json_object(content: str | None) -> dict[str, Any]:
-    """The JSON object in a reply (code fences allowed); raises BadReply when there is none."""
+    """The JSON object in a reply (code fences allowed); raises BadReply when there is none.
+
+    Strict JSON (orjson): NaN, Infinity, numbers beyond a double and unpaired surrogates are refused, which
+    Python's own parser would let through."""
     if not content or not content.strip():
         raise BadReply("empty reply")
     try:
-        data = json.loads(_strip_fences(content), parse_constant=_reject_constant)
-    except ValueError:
+        data = orjson.loads(_strip_fences(content))
+    except orjson.JSONDecodeError:
         raise BadReply("reply is not valid JSON") from None
     if not isinstance(data, dict):
         raise BadReply("reply is not a JSON object")

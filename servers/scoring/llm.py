@@ -10,9 +10,7 @@ it is unusable), which cuts the CPU and the tokens per signal (bench/bench_llm.p
 from __future__ import annotations
 
 import asyncio
-import copy
 import hashlib
-import json
 import logging
 import math
 import random
@@ -21,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openai
+import orjson
 
 from glm3.servers.common.llm_client import (
     MIN_CALL_S,
@@ -286,12 +285,22 @@ def parse_entry(data: dict[str, Any]) -> tuple[Scores, Reasoning, list[str]]:
     return Scores(**scores), Reasoning(**reasons), kept
 
 
+def _copy_json(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts and lists are copied, other values are shared): what
+    `copy.deepcopy` does for an analysis dict, in a sixth of the time."""
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    return value
+
+
 def _clone(draft: ScoreDraft) -> ScoreDraft:
     return ScoreDraft(
         scores=draft.scores,
         reasoning=draft.reasoning,
         recommendations=list(draft.recommendations),
-        analysis=copy.deepcopy(draft.analysis),
+        analysis=_copy_json(draft.analysis),
     )
 
 
@@ -413,7 +422,7 @@ class LLMScorer:
 
     def _cache_key(self, payload: dict[str, Any], config: ScoringConfig) -> str:
         material = {"signal": payload, "model": self.model, "prompt": PROMPT_VERSION, "config": config.as_dict()}
-        return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return hashlib.sha256(orjson.dumps(material, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
     def _landed(self, key: str, flight: _Flight) -> None:
         if self._flights.get(key) is flight:

@@ -204,6 +204,53 @@ async def test_malformed_json_is_retried_once(server: FakeOpenAI, scorer: LLMSco
     assert len(second.body["messages"]) > len(first.body["messages"])
 
 
+REFUSAL = {
+    "choices": [
+        {"message": {"role": "assistant", "content": None, "refusal": "I can't help"}, "finish_reason": "stop"}
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ("<html>502 Bad Gateway</html>", "reply does not look like a chat completion"),
+        ("[1, 2]", "reply does not look like a chat completion"),
+        ({"object": "list", "data": []}, "reply has no choices"),
+        ({"choices": [{"message": "not an object"}]}, "empty reply"),
+        ({"choices": [{"message": {"role": "assistant", "content": 42}}]}, "empty reply"),
+        (REFUSAL, "model refused"),
+    ],
+)
+async def test_unusable_completion_is_asked_for_again(
+    server: FakeOpenAI, scorer: LLMScorer, body: Any, problem: str
+) -> None:
+    server.script(Reply(body=body))
+    signal = make_signal()
+    draft = await scorer.score(signal, CONFIG)
+    assert draft.analysis["scorer"] == "llm"
+    assert draft.analysis["attempts"] == 2
+    assert draft.scores.as_dict() == scores_for(signal.title)
+    assert f"unusable ({problem})" in message_text(server.chat_requests()[1].body, "user")
+
+
+async def test_reply_cut_off_at_the_token_limit_is_asked_for_again(server: FakeOpenAI, scorer: LLMScorer) -> None:
+    server.script(Reply(good_content("x")[:60], finish_reason="length"))
+    draft = await scorer.score(make_signal(), CONFIG)
+    assert draft.analysis["attempts"] == 2
+    assert "cut off at the token limit" in message_text(server.chat_requests()[1].body, "user")
+
+
+async def test_requests_go_to_the_endpoint_without_sdk_telemetry(server: FakeOpenAI, scorer: LLMScorer) -> None:
+    await scorer.score(make_signal(), CONFIG)
+    [request] = server.chat_requests()
+    assert request.path == "/v1/chat/completions"
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["authorization"] == f"Bearer {API_KEY}"
+    for name in ("x-stainless-lang", "x-stainless-package-version", "x-stainless-os", "x-stainless-runtime"):
+        assert name not in request.headers
+
+
 async def test_out_of_range_twice_falls_back(server: FakeOpenAI) -> None:
     fallback = FixedScorer()
     scorer = make_scorer(server, fallback)
@@ -319,7 +366,9 @@ async def test_total_outage_falls_back() -> None:
 
 async def test_cache_hit_does_not_call_again(server: FakeOpenAI, scorer: LLMScorer) -> None:
     first = await scorer.score(make_signal(id="sig-1"), CONFIG)
+    first.analysis["usage"]["prompt_tokens"] = -1  # a caller changing its draft does not change the cache
     again = await scorer.score(make_signal(id="sig-2"), CONFIG)  # same content, another id
+    assert again.analysis["usage"]["prompt_tokens"] > 0
     assert len(server.chat_requests()) == 1
     assert scorer.cache_hits == 1
     assert again.scores == first.scores
