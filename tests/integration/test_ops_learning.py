@@ -20,6 +20,7 @@ from glm3.servers.scoring.settings import EmbeddingSection
 from glm3.servers.storage.database import Database
 from tests.conftest import wait_until
 from tests.support.fake_openai import FakeOpenAI, hashed_embedding
+from tests.support.stores import database  # noqa: F401  # the fixture
 
 
 def resolution(
@@ -71,13 +72,6 @@ PAST = [
         status=ResolutionStatus.PARTIAL,
     ),
 ]
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = await Database.open(str(tmp_path / "lancedb"))
-    yield db
-    await db.close()
 
 
 @pytest.fixture

@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
-from glm3.servers.scoring.engine import ScoringEngine
-from glm3.servers.scoring.heuristic import HeuristicScorer
-from glm3.servers.scoring.models import ScoringConfig, Signal, utcnow
-from glm3.servers.storage.candidates import CandidateStore, PendingScore
+from glm3.servers.storage.candidates import CandidateStore
 from glm3.servers.storage.database import Database
-
-CONFIG = ScoringConfig()
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = await Database.open(str(tmp_path / "db"))
-    yield db
-    await db.close()
-
-
-def pending(signal_id: str, *, rescore: bool = False) -> PendingScore:
-    engine = ScoringEngine(None, HeuristicScorer(), CONFIG)  # type: ignore[arg-type]  # only builds candidates
-    signal = Signal(title=f"Invoice matching {signal_id}", description="I would pay to stop matching by hand.",
-                    source="reddit", id=signal_id)
-    candidate = engine._candidate(signal, engine.scorer.score_now(signal, CONFIG), CONFIG, 0.1)
-    return PendingScore(signal, candidate, rescore, utcnow())
+from tests.support.stores import database, scored  # noqa: F401  # database: the fixture
 
 
 async def loaded(store: CandidateStore) -> None:
@@ -45,17 +24,17 @@ async def rows(table: object, where: str) -> int:
 
 async def test_after_a_restart_stored_signals_are_already_scored_and_new_ones_are_not(database: Database) -> None:
     store = await CandidateStore.open(database)
-    [first] = await store.commit([pending(f"s-{n}") for n in range(300)][:1])
-    await store.commit([pending(f"s-{n}") for n in range(1, 300)])
+    [first] = await store.commit([scored("s-0")])
+    await store.commit([scored(f"s-{n}") for n in range(1, 300)])
     await store.close()
 
     store = await CandidateStore.open(database)
     try:
         await loaded(store)
-        results = await store.commit([pending("s-0"), pending("s-299"), pending("brand-new")])
+        results = await store.commit([scored("s-0"), scored("s-299"), scored("brand-new")])
         assert [r.already_scored for r in results] == [True, True, False]
         assert results[0].candidate.id == first.candidate.id
-        rescored = await store.commit([pending("s-0", rescore=True)])
+        rescored = await store.commit([scored("s-0", rescore=True)])
         assert rescored[0].candidate.version == 2
         assert await rows(store.candidates, "signal_id = 's-0'") == 2
         assert await rows(store.candidates, "signal_id = 's-0' AND is_latest = true") == 1
@@ -73,10 +52,10 @@ async def test_a_commit_whose_raw_signals_fail_stores_no_candidate_and_its_retry
         # A real LanceDB table whose schema the raw signal rows do not fit: its add fails.
         store.signals = await database.connection.create_table("broken", schema=pa.schema([("x", pa.int64())]))
         with pytest.raises(Exception):  # noqa: B017  # whatever LanceDB raises
-            await store.commit([pending("lost-then-found")])
+            await store.commit([scored("lost-then-found")])
         assert await rows(store.candidates, "signal_id = 'lost-then-found'") == 0
         store.signals = signals
-        [result] = await store.commit([pending("lost-then-found")])
+        [result] = await store.commit([scored("lost-then-found")])
         assert not result.already_scored  # the taken-back candidate does not answer the retry
         assert await rows(store.candidates, "signal_id = 'lost-then-found'") == 1
         assert await rows(store.signals, "id = 'lost-then-found'") == 1

@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
-
-from glm3.servers.scoring.engine import ScoringEngine
-from glm3.servers.scoring.heuristic import HeuristicScorer
-from glm3.servers.scoring.models import ScoringConfig, Signal, utcnow
 from glm3.servers.storage.candidates import CandidateStore, PendingScore
 from glm3.servers.storage.database import Database
-
-CONFIG = ScoringConfig()
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = await Database.open(str(tmp_path / "db"))
-    yield db
-    await db.close()
+from tests.support.stores import database, scored  # noqa: F401  # database: the fixture
 
 
 def pending(n: int) -> list[PendingScore]:
-    engine = ScoringEngine(None, HeuristicScorer(), CONFIG)  # type: ignore[arg-type]  # only builds candidates
-    signal = Signal(title=f"Invoice matching {n}", description="I would pay to stop matching by hand.",
-                    source="reddit", id=f"signal-{n}")
-    candidate = engine._candidate(signal, engine.scorer.score_now(signal, CONFIG), CONFIG, 0.1)
-    return [PendingScore(signal, candidate, False, utcnow())]
+    return [scored(f"signal-{n}")]
 
 
 async def fragments(store: CandidateStore) -> int:
