@@ -40,6 +40,7 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         compact_every=tuning.compact_every_commits,
         compact_interval_s=tuning.compact_interval_s,
         keep_versions_s=tuning.keep_versions_s,
+        compact_max_share=tuning.compact_max_share,
         embedder=embedder,
         metrics=StoreMetrics(registry),
     )

@@ -38,6 +38,12 @@ class ScoringSection(Section):
     compact_interval_s: float = Field(
         60.0, gt=0, description="...or after this many seconds with at least one commit"
     )
+    compact_max_share: float = Field(
+        0.25,
+        gt=0,
+        le=1,
+        description="share of the time compaction may take: after one of D seconds the next waits D * (1/share - 1)",
+    )
     keep_versions_s: float = Field(
         300.0, ge=0, description="table versions older than this are pruned at compaction"
     )

@@ -310,6 +310,7 @@ class CandidateStore:
         compact_every: int,
         compact_interval_s: float,
         keep_versions_s: float,
+        compact_max_share: float = 1.0,
         embedder: TextEmbedder | None = None,
         metrics: StoreMetrics | None = None,
     ) -> None:
@@ -327,6 +328,11 @@ class CandidateStore:
         self._keep_versions = timedelta(seconds=keep_versions_s)
         self._commits_since_compaction = 0
         self._last_compaction = time.monotonic()
+        # Compaction's cost grows with the table (LanceDB rewrites the growing fragment and the full-text
+        # index each time), so after one that took D seconds the next waits D * (1 / share - 1): compaction
+        # takes at most that share of the time however large the table and however many the commits.
+        self._compact_rest = 1.0 / compact_max_share - 1.0
+        self._compaction_allowed_at = 0.0
         self.compactions = 0
         # Compaction and in-place changes (update, delete) of the candidates table never overlap: LanceDB
         # rejects a compaction that rewrote fragments an update changed meanwhile. Appends need no lock.
@@ -355,6 +361,7 @@ class CandidateStore:
         compact_every: int = 64,
         compact_interval_s: float = 60.0,
         keep_versions_s: float = 300.0,
+        compact_max_share: float = 0.25,
         embedder: TextEmbedder | None = None,
         metrics: StoreMetrics | None = None,
     ) -> CandidateStore:
@@ -370,6 +377,7 @@ class CandidateStore:
             compact_every=compact_every,
             compact_interval_s=compact_interval_s,
             keep_versions_s=keep_versions_s,
+            compact_max_share=compact_max_share,
             embedder=embedder,
             metrics=metrics,
         )
@@ -512,9 +520,15 @@ class CandidateStore:
         """Compacts once `compact_every` commits came since the last compaction, or `compact_interval_s`
         after it if any commit came: a burst of writes followed by silence would otherwise leave its small
         fragments, and its rows outside the full-text index (a search then scans them: about 1 s per 20,000
-        rows, bench/bench_storage.py), until the next write."""
+        rows, bench/bench_storage.py), until the next write. Either way not before the rest the previous
+        compaction earned (`compact_max_share`)."""
         while self._commits_since_compaction > 0:
-            delay = self._last_compaction + self._compact_interval_s - time.monotonic()
+            now = time.monotonic()
+            resting = self._compaction_allowed_at - now
+            if resting > 0:
+                await asyncio.sleep(resting)
+                continue
+            delay = self._last_compaction + self._compact_interval_s - now
             if self._commits_since_compaction < self._compact_every and delay > 0:
                 self._compaction_due.clear()
                 with contextlib.suppress(TimeoutError):
@@ -530,17 +544,19 @@ class CandidateStore:
         """Merges small fragments, builds missing indexes, refreshes them, prunes old versions."""
         async with self._maintenance:
             self._compacting = True
+            started = time.perf_counter()
             try:
                 self._commits_since_compaction = 0
                 self._last_compaction = time.monotonic()
-                started = time.perf_counter()
                 await self._ensure_indexes()
                 for table in (self.signals, self.candidates, self.feedback, *self._vector_tables.values()):
                     await table.optimize(cleanup_older_than=self._keep_versions)
                 self.compactions += 1
             finally:
                 self._compacting = False
-        log.info("storage compacted", extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)})
+                took = time.perf_counter() - started
+                self._compaction_allowed_at = time.monotonic() + took * self._compact_rest
+        log.info("storage compacted", extra={"duration_ms": round(took * 1000, 1)})
 
     async def _load_known(self) -> None:
         """Adds every stored signal id to the filter; until it is done, commits ask LanceDB."""

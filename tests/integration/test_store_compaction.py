@@ -52,3 +52,34 @@ async def test_close_does_not_wait_for_a_pending_interval(database: Database) ->
     async with asyncio.timeout(5):
         await store.close()
     assert store.compactions == 0
+
+
+async def test_compaction_rests_in_proportion_to_its_cost(database: Database) -> None:
+    # A share of 1/1000: after a compaction of D seconds the next waits 999 D, far beyond this test.
+    store = await CandidateStore.open(database, compact_every=2, compact_interval_s=3600, compact_max_share=0.001)
+    try:
+        for n in range(2):
+            await store.commit(pending(n))
+        async with asyncio.timeout(5):
+            while store.compactions == 0:
+                await asyncio.sleep(0.01)
+        for n in range(2, 6):  # twice compact_every
+            await store.commit(pending(n))
+        await asyncio.sleep(0.5)
+        assert store.compactions == 1
+        assert await fragments(store) == 5  # the compacted one and the four since
+    finally:
+        await store.close()
+
+
+async def test_without_a_share_limit_compaction_follows_the_commits(database: Database) -> None:
+    store = await CandidateStore.open(database, compact_every=2, compact_interval_s=3600, compact_max_share=1.0)
+    try:
+        for n in range(4):
+            await store.commit(pending(n))
+            async with asyncio.timeout(5):
+                while store.compactions < (n + 1) // 2:
+                    await asyncio.sleep(0.01)
+        assert store.compactions == 2
+    finally:
+        await store.close()
