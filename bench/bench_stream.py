@@ -12,6 +12,10 @@ scoring, no storage; the candidate is a real heuristic one, so the bytes on the 
 counts (the stricter baseline): the same client code path as ours (`score_stream`, frame_size 1 or 100),
 and a minimal raw stub loop (request frames built beforehand, responses only counted).
 
+Context row: the heuristic scorer alone, in this process on one core (convert, validate, score, build the
+candidate: the server's own code with no gRPC and no storage), signals per CPU-second. It bounds what one
+event loop can reach whatever the protocol does, so it says how far each target is from Python's floor.
+
 Both servers run as subprocesses, as deployed: in one process the client and the server would share one
 GIL and one event loop, so every microsecond of client work would be taken from the server (the echo
 loses about 20% that way here, ours more). Rounds alternate echo and ours so drift hits both alike; the
@@ -110,6 +114,7 @@ async def run(quick: bool) -> list[Row]:
                     f"  round {number + 1}: ours {rates['ours'][-1]:,.0f}/s; echo 1/msg {rates['a_client'][-1]:,.0f} "
                     f"(raw {rates['a_raw'][-1]:,.0f}), 100/msg {rates['b_client'][-1]:,.0f} (raw {rates['b_raw'][-1]:,.0f})"
                 )
+    scorer_alone = max(scorer_rate(2_000 if quick else 20_000) for _ in range(rounds))
     best = {k: max(v) for k, v in rates.items()}
     payload = len(echo_payload())
     echo_a = max(best["a_client"], best["a_raw"])
@@ -137,7 +142,38 @@ async def run(quick: bool) -> list[Row]:
             note=f"echo best of score_stream(frame_size=100) {best['b_client']:,.0f} and raw stub loop {best['b_raw']:,.0f}",
             extra=common,
         ),
+        Row(
+            GROUP,
+            "ScoreStream vs the heuristic scorer alone (one core)",
+            best["ours"],
+            scorer_alone,
+            "signals/s",
+            note=f"scorer alone: {1e6 / scorer_alone:,.0f} us of CPU a signal (convert, validate, score, build "
+            f"the candidate; no gRPC, no storage); the 4x and 0.3x targets need {4 * echo_a:,.0f} and "
+            f"{0.3 * echo_b:,.0f}/s",
+            extra={"scorer_us_per_signal": 1e6 / scorer_alone},
+        ),
     ]
+
+
+def scorer_rate(count: int) -> float:
+    """Signals per CPU-second of the server's own per-signal work, in this process: the message converted
+    and validated, scored by the heuristic, the candidate built (the engine's `_candidate`)."""
+    from glm3.servers.scoring.engine import ScoringEngine
+    from glm3.servers.scoring.heuristic import HeuristicScorer
+    from glm3.servers.scoring.models import ScoringConfig
+    from glm3.servers.scoring.servicer import prepare_signal
+
+    config = ScoringConfig()
+    engine = ScoringEngine(None, HeuristicScorer(), config)  # type: ignore[arg-type]  # builds candidates only
+    messages = list(workload.signals(count))
+    started = time.process_time()
+    for message in messages:
+        signal, violations = prepare_signal(message, "signal")
+        if violations:
+            raise RuntimeError(f"workload signal invalid: {violations}")
+        engine._candidate(signal, engine.scorer.score_now(signal, config), config, 0.0)
+    return count / (time.process_time() - started)
 
 
 def echo_payload() -> bytes:
