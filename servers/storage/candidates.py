@@ -310,7 +310,7 @@ class CandidateStore:
         compact_every: int,
         compact_interval_s: float,
         keep_versions_s: float,
-        compact_max_share: float = 1.0,
+        compact_max_share: float,
         embedder: TextEmbedder | None = None,
         metrics: StoreMetrics | None = None,
     ) -> None:
