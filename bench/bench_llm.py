@@ -32,13 +32,11 @@ import json
 import re
 import signal as signals_module
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-from bench.harness import Row, _wait_listening, cpu_seconds, say, scoring_server_subprocess, stop_process
+from bench.harness import Row, cpu_seconds, say, scoring_server_subprocess, spawn_server
 
 LATENCY_S = 0.2
 WINDOWS = (16, 64, 256)
@@ -105,18 +103,8 @@ class _Discard(list):  # type: ignore[type-arg]
 @contextlib.asynccontextmanager
 async def fake_llm(delay: float = LATENCY_S) -> AsyncIterator[tuple[Any, str]]:
     """The fake LLM in a subprocess: yields (process, base URL)."""
-    with tempfile.TemporaryDirectory(prefix="glm3-bench-fake-") as tmp:
-        log = Path(tmp) / "fake.log"
-        with log.open("wb") as log_file:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.bench_llm", "--fake", "--delay", str(delay),
-                stdout=asyncio.subprocess.PIPE, stderr=log_file,
-            )
-            try:
-                address = await _wait_listening(process, log)
-                yield process, f"http://{address}/v1"
-            finally:
-                await stop_process(process)
+    async with spawn_server([sys.executable, "-m", "bench.bench_llm", "--fake", "--delay", str(delay)]) as fake:
+        yield fake.process, f"http://{fake.target}/v1"
 
 
 # -- the measurement ---------------------------------------------------------------------------------------

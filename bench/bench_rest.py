@@ -36,14 +36,13 @@ from pydantic import BaseModel, Field
 
 from bench.harness import (
     Row,
-    ServerProcess,
-    _wait_listening,
+    Spawned,
     best_of,
     cpu_seconds,
     free_port,
     say,
     scoring_server_subprocess,
-    stop_process,
+    spawn_server,
 )
 
 CONCURRENCY = 32
@@ -196,19 +195,10 @@ def serve(storage_uri: str) -> None:
 
 
 @contextlib.asynccontextmanager
-async def rest_server() -> AsyncIterator[ServerProcess]:
+async def rest_server() -> AsyncIterator[Spawned]:
     with tempfile.TemporaryDirectory(prefix="glm3-bench-rest-") as tmp:
-        log_path = Path(tmp) / "server.log"
-        with log_path.open("wb") as log_file:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.bench_rest", "--serve", str(Path(tmp) / "db"),
-                stdout=asyncio.subprocess.PIPE, stderr=log_file,
-            )
-            try:
-                target = await _wait_listening(process, log_path)
-                yield ServerProcess(target, process, Path(tmp))
-            finally:
-                await stop_process(process)
+        async with spawn_server([sys.executable, "-m", "bench.bench_rest", "--serve", str(Path(tmp) / "db")]) as server:
+            yield server
 
 
 # -- the measurement ---------------------------------------------------------------------------------------
@@ -272,7 +262,7 @@ async def grpc_round(target: str, count: int) -> tuple[float, int]:
     return count / elapsed, failures
 
 
-async def measure(server: ServerProcess, round_fn: Any, count: int, rounds: int, label: str) -> dict[str, Any]:
+async def measure(server: Spawned, round_fn: Any, count: int, rounds: int, label: str) -> dict[str, Any]:
     rates, cpu = [], []
     for _ in range(rounds):
         before = cpu_seconds(server.pid)

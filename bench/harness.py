@@ -198,8 +198,9 @@ class Spawned:
 async def spawn_server(
     argv: Sequence[str], env: Mapping[str, str] | None = None, *, timeout: float = 60.0
 ) -> AsyncIterator[Spawned]:
-    """Launches a server whose first stdout line ends with "listening on HOST:PORT" and yields it once
-    that line arrived (its later stdout is drained); SIGTERM at exit, SIGKILL if it lingers."""
+    """Launches a server that prints a line ending with "listening on HOST:PORT" on stdout and yields it once
+    that line arrived (the lines before it are skipped, its later stdout is drained so the pipe never fills);
+    SIGTERM at exit, SIGKILL if it lingers."""
     with tempfile.TemporaryDirectory(prefix="glm3-bench-proc-") as tmp:
         errors = Path(tmp) / "stderr.log"
         with errors.open("wb") as err:
@@ -210,12 +211,9 @@ async def spawn_server(
         assert process.stdout is not None
         drain: asyncio.Task[None] | None = None
         try:
-            try:
-                line = (await asyncio.wait_for(process.stdout.readline(), timeout)).decode()
-            except TimeoutError:
-                line = ""
-            if "listening on " not in line:
-                raise RuntimeError(f"{argv[0]} did not start: {line!r}\n{errors.read_text()[-2000:]}")
+            target = await _wait_listening(process.stdout, timeout)
+            if target is None:
+                raise RuntimeError(f"{argv[0]} did not start:\n{errors.read_text()[-2000:]}")
             listening = time.perf_counter()
 
             async def discard(stream: asyncio.StreamReader) -> None:
@@ -223,7 +221,7 @@ async def spawn_server(
                     pass
 
             drain = asyncio.create_task(discard(process.stdout))
-            yield Spawned(process, line.rsplit("listening on ", 1)[1].strip(), launched, listening, errors)
+            yield Spawned(process, target, launched, listening, errors)
         finally:
             if process.returncode is None:
                 process.terminate()
@@ -234,6 +232,20 @@ async def spawn_server(
                     await process.wait()
             if drain is not None:
                 drain.cancel()
+
+
+async def _wait_listening(stdout: asyncio.StreamReader, timeout: float) -> str | None:
+    """HOST:PORT from the first stdout line holding "listening on "; None if the process ended or `timeout`
+    passed first."""
+    try:
+        async with asyncio.timeout(timeout):
+            while line := await stdout.readline():
+                text = line.decode(errors="replace").strip()
+                if "listening on " in text:
+                    return text.rsplit("listening on ", 1)[1].strip()
+    except TimeoutError:
+        pass
+    return None
 
 
 def scoring_env(storage_uri: str | Path, **extra: str) -> dict[str, str]:
@@ -281,60 +293,11 @@ async def wait_serving(target: str, timeout: float = 60.0, interval: float = 0.0
             await asyncio.sleep(interval)
 
 
-# -- servers in subprocesses (added for bench_rest / bench_llm / bench_storage) ------------------------------
-
-
-@dataclass(slots=True)
-class ServerProcess:
-    """A server started as a subprocess: its gRPC (or HTTP) `target`, the `process`, its temp dir."""
-
-    target: str
-    process: Any  # asyncio.subprocess.Process
-    tmp: Path
-
-    @property
-    def pid(self) -> int:
-        return int(self.process.pid)
-
-
-async def _wait_listening(process: Any, log_path: Path, timeout: float = 60.0) -> str:
-    """Reads the child's stdout until its `... listening on HOST:PORT` line; returns HOST:PORT."""
-    import asyncio
-
-    async def read() -> str:
-        while True:
-            line = await process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"server exited before listening:\n{log_path.read_text()[-4000:]}")
-            text = line.decode(errors="replace").strip()
-            if " listening on " in text:
-                return text.rsplit(" listening on ", 1)[1].strip()
-
-    async with asyncio.timeout(timeout):
-        return await read()
-
-
-async def stop_process(process: Any, timeout: float = 15.0) -> None:
-    """SIGTERM, then SIGKILL if it has not exited after `timeout` seconds."""
-    import asyncio
-
-    if process.returncode is None:
-        process.terminate()
-        try:
-            async with asyncio.timeout(timeout):
-                await process.wait()
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-
-
 @contextlib.asynccontextmanager
-async def scoring_server_subprocess(**sections: dict[str, Any]) -> AsyncIterator[ServerProcess]:
-    """The real `glm3-scoring-server` (`python -m glm3.servers.scoring.main --config FILE`) in a subprocess
-    on 127.0.0.1 (port 0: the one bound is read from its "listening on" line), storage in a temp dir."""
-    import asyncio
-    import sys
-
+async def scoring_server_subprocess(**sections: dict[str, Any]) -> AsyncIterator[Spawned]:
+    """The real scoring server (`python -m glm3.servers.scoring.main --config FILE`) in a subprocess on
+    127.0.0.1 (port 0), storage in a temp dir, log level WARNING; `sections` add settings by YAML section
+    (e.g. llm={...})."""
     import yaml
 
     with tempfile.TemporaryDirectory(prefix="glm3-bench-") as tmp:
@@ -348,17 +311,8 @@ async def scoring_server_subprocess(**sections: dict[str, Any]) -> AsyncIterator
             base[name] = {**base.get(name, {}), **values}
         config = Path(tmp) / "config.yaml"
         config.write_text(yaml.safe_dump(base))
-        log_path = Path(tmp) / "server.log"
-        with log_path.open("wb") as log_file:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "glm3.servers.scoring.main", "--config", str(config),
-                stdout=asyncio.subprocess.PIPE, stderr=log_file,
-            )
-            try:
-                target = await _wait_listening(process, log_path)
-                yield ServerProcess(target, process, Path(tmp))
-            finally:
-                await stop_process(process)
+        async with spawn_server([sys.executable, "-m", "glm3.servers.scoring.main", "--config", str(config)]) as server:
+            yield server
 
 
 def cpu_seconds(pid: int) -> float:
