@@ -10,7 +10,7 @@ message text, which may echo the prompt or the key). Every request is recorded i
 
 Importing this module imports openai (about 0.6 s): only a server with an LLM configured does. What needs
 no SDK (`BadReply`, `ChatResult`, `cap`, `untrusted_json`, `load_json_object`...) lives in
-servers/common/llm_json.py and is re-exported here.
+servers/common/llm_json.py; import it from there.
 """
 
 from __future__ import annotations
@@ -31,33 +31,11 @@ import httpx2
 import openai
 import orjson
 
-from glm3.servers.common.llm_json import (
-    MIN_CALL_S,
-    BadReply,
-    ChatResult,
-    Usage,
-    cap,
-    deadline_margin,
-    escaped_json,
-    load_json_object,
-    untrusted_json,
-)
+from glm3.servers.common.llm_json import MIN_CALL_S, BadReply, ChatResult, Usage
 from glm3.servers.common.metrics import LlmRequestMetrics
 from glm3.servers.common.settings import LlmSection
 
-__all__ = [
-    "MIN_CALL_S",
-    "BadReply",
-    "ChatResult",
-    "JsonChat",
-    "ResponseFormat",
-    "Usage",
-    "cap",
-    "deadline_margin",
-    "escaped_json",
-    "load_json_object",
-    "untrusted_json",
-]
+__all__ = ["JsonChat", "ResponseFormat"]
 
 log = logging.getLogger("glm3.llm")
 

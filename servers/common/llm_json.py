@@ -1,7 +1,7 @@
 """The half of talking to an LLM that needs no SDK: JSON into prompts, JSON out of replies, a call's result.
 
-`JsonChat` (servers/common/llm_client.py) sends the requests and re-exports these names. The ops server's
-rule diagnoser and reply parsing use them without importing openai, which only a server with an LLM
+`JsonChat` (servers/common/llm_client.py) sends the requests; callers import these names from here. The ops
+server's rule diagnoser and reply parsing use them without importing openai, which only a server with an LLM
 configured pays for (about 0.6 s of start-up).
 """
 

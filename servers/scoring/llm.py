@@ -21,11 +21,11 @@ from typing import Any
 import openai
 import orjson
 
-from glm3.servers.common.llm_client import (
+from glm3.servers.common.llm_client import JsonChat
+from glm3.servers.common.llm_json import (
     MIN_CALL_S,
     BadReply,
     ChatResult,
-    JsonChat,
     cap,
     deadline_margin,
     load_json_object,
