@@ -17,14 +17,19 @@ async def fragments(store: CandidateStore) -> int:
     return int((await store.candidates.stats())["fragment_stats"]["num_fragments"])
 
 
+async def compacted(store: CandidateStore, count: int, timeout: float = 5) -> None:
+    """Waits until the store has run `count` compactions (in the background, after a commit)."""
+    async with asyncio.timeout(timeout):
+        while store.compactions < count:
+            await asyncio.sleep(0.01)
+
+
 async def test_compacts_every_n_commits(database: Database) -> None:
     store = await CandidateStore.open(database, compact_every=3, compact_interval_s=3600)
     try:
         for n in range(3):
             await store.commit(pending(n))
-        async with asyncio.timeout(5):
-            while store.compactions == 0:  # runs after the third commit was acknowledged
-                await asyncio.sleep(0.01)
+        await compacted(store, 1)  # runs after the third commit was acknowledged
         assert await fragments(store) == 1
     finally:
         await store.close()
@@ -37,9 +42,7 @@ async def test_a_burst_followed_by_silence_is_compacted_after_the_interval(datab
             await store.commit(pending(n))
         assert store.compactions == 0
         assert await fragments(store) == 4
-        async with asyncio.timeout(5):
-            while store.compactions == 0:  # no further commit comes: the timer compacts
-                await asyncio.sleep(0.05)
+        await compacted(store, 1)  # no further commit comes: the timer compacts
         assert await fragments(store) == 1
         assert len(await store.search("invoice matching", 10)) > 0
     finally:
@@ -60,9 +63,7 @@ async def test_compaction_rests_in_proportion_to_its_cost(database: Database) ->
     try:
         for n in range(2):
             await store.commit(pending(n))
-        async with asyncio.timeout(5):
-            while store.compactions == 0:
-                await asyncio.sleep(0.01)
+        await compacted(store, 1)
         for n in range(2, 6):  # twice compact_every
             await store.commit(pending(n))
         await asyncio.sleep(0.5)
@@ -77,9 +78,7 @@ async def test_without_a_share_limit_compaction_follows_the_commits(database: Da
     try:
         for n in range(4):
             await store.commit(pending(n))
-            async with asyncio.timeout(5):
-                while store.compactions < (n + 1) // 2:
-                    await asyncio.sleep(0.01)
+            await compacted(store, (n + 1) // 2)
         assert store.compactions == 2
     finally:
         await store.close()
