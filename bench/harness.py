@@ -264,12 +264,12 @@ def scoring_env(storage_uri: str | Path, **extra: str) -> dict[str, str]:
 
 
 @contextlib.asynccontextmanager
-async def scoring_server_process(**extra_env: str) -> AsyncIterator[Spawned]:
-    """`glm3-scoring-server` (the console script) in a subprocess with a temp LanceDB; `extra_env` adds
-    GLM3_* settings (e.g. GLM3_LOG_LEVEL="WARNING")."""
+async def scoring_server_process(*, command: Sequence[str] = (), **extra_env: str) -> AsyncIterator[Spawned]:
+    """`glm3-scoring-server` (the console script; or `command`, a server taking the same settings) in a
+    subprocess with a temp LanceDB; `extra_env` adds GLM3_* settings (e.g. GLM3_LOG_LEVEL="WARNING")."""
     with tempfile.TemporaryDirectory(prefix="glm3-bench-") as tmp:
         env = scoring_env(Path(tmp) / "db", **extra_env)
-        async with spawn_server([str(BIN / "glm3-scoring-server")], env) as spawned:
+        async with spawn_server(list(command) or [str(BIN / "glm3-scoring-server")], env) as spawned:
             yield spawned
 
 
