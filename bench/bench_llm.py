@@ -10,7 +10,10 @@ signals/s (every signal waits for its answer while at most W are in flight): tha
 is the client's (`score_stream(window=W)`; the server's `scoring.stream_window` stays at 1,000 and does not
 bind). A signal counts when its result came back (after its candidate was committed) scored by the LLM, not
 by the heuristic fallback; the rate is the steady one, from 2 round trips after the start to the end of the
-input (ramp-up and the drain of the last window are left out, as they are of the ideal).
+input (ramp-up and the drain of the last window are left out, as they are of the ideal). Each row also
+gives the median round trip of a signal (taken from the input by the client library -> its result back).
+Window 1 is the floor: one signal at a time, no queueing anywhere, so its round trip is the LLM's 200 ms plus
+what one signal costs on its own (the client's linger, the call, the commit before the acknowledgement).
 
 The window cannot beat the LLM's concurrency: with one signal per call, `llm.concurrency` must be at least
 the window, so those rows set it to the largest window (256; the client's window bounds what is in flight).
@@ -36,10 +39,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from bench.harness import Row, cpu_seconds, say, scoring_server_subprocess, spawn_server
+from bench.harness import Row, cpu_seconds, percentile, say, scoring_server_subprocess, spawn_server
 
 LATENCY_S = 0.2
-WINDOWS = (16, 64, 256)
+WINDOWS = (1, 16, 64, 256)
 MODEL = "bench-model"
 
 
@@ -135,13 +138,17 @@ async def stream_once(target: str, run: str, seconds: float, window: int) -> dic
     ok = fell_back = failed = 0
     prompt = completion = 0
     done_at: list[float] = []
+    pulled_at: list[float] = []  # by input index: when the client library took the signal
+    round_trips: list[float] = []
     async with AsyncScoringClient(target, timeout=None) as client:
         started = time.perf_counter()
         stop_at = started + seconds
+        settle = started + 2 * LATENCY_S
 
         def signals() -> Any:
             n = 0
-            while time.perf_counter() < stop_at:
+            while (now := time.perf_counter()) < stop_at:
+                pulled_at.append(now)
                 yield bench_signal(run, n)
                 n += 1
 
@@ -157,15 +164,18 @@ async def stream_once(target: str, run: str, seconds: float, window: int) -> dic
                 fell_back += 1
                 continue
             ok += 1
-            done_at.append(time.perf_counter())
+            now = time.perf_counter()
+            done_at.append(now)
+            if pulled_at[result.index] >= settle:
+                round_trips.append(now - pulled_at[result.index])
             if "usage" in analysis:
                 prompt += int(analysis["usage"]["prompt_tokens"])
                 completion += int(analysis["usage"]["completion_tokens"])
         elapsed = time.perf_counter() - started
-    settle = started + 2 * LATENCY_S
     steady = [t for t in done_at if settle <= t <= stop_at]
     rate = len(steady) / (stop_at - settle) if stop_at > settle else 0.0
     return {"rate": rate, "ok": ok, "fell_back": fell_back, "failed": failed, "elapsed": elapsed,
+            "round_trip_p50_ms": 1000 * percentile(round_trips, 0.5) if round_trips else 0.0,
             "prompt_tokens": prompt / max(ok, 1), "completion_tokens": completion / max(ok, 1)}
 
 
@@ -182,6 +192,7 @@ async def measure(target: str, pids: tuple[int, int], window: int, seconds: floa
     say(
         f"  {label}, window {window}: {result['rate']:.0f} signals/s = {result['rate'] / ideal:.2f} of ideal "
         f"({result['ok']} by the LLM, {result['fell_back']} fell back, {result['failed']} failed); "
+        f"round trip p50 {result['round_trip_p50_ms']:.0f} ms; "
         f"{result['prompt_tokens'] + result['completion_tokens']:.0f} tokens/signal; "
         f"server CPU {result['server_cpu']:.0%}, fake LLM CPU {result['fake_cpu']:.0%}"
     )
@@ -215,7 +226,8 @@ async def run(quick: bool) -> list[Row]:
                     rows.append(Row(
                         "4 LLM", f"window {window}, {label}, vs ideal window/0.2 s", result["rate"],
                         result["ideal"], "signals/s", target=TARGETS.get(window) if "httpx" not in label else None,
-                        note=f"{tokens:.0f} tokens/signal ({tokens / single_tokens:.2f}x of 1/call); server CPU "
+                        note=f"round trip p50 {result['round_trip_p50_ms']:.0f} ms; "
+                        f"{tokens:.0f} tokens/signal ({tokens / single_tokens:.2f}x of 1/call); server CPU "
                         f"{result['server_cpu']:.0%}, fake LLM CPU {result['fake_cpu']:.0%}; "
                         f"llm {', '.join(f'{k}={v}' for k, v in llm.items())}",
                         extra={**result, "llm": llm},
