@@ -340,6 +340,7 @@ class CandidateStore:
         self._compactor: asyncio.Task[None] | None = None
         self._compaction_due = asyncio.Event()
         self._compacting = False
+        self._closing = False  # set by close(): no compaction starts any more
         # Every signal id with a candidate row, once loaded from the table (until then, commits query).
         self._known = KnownSignalIds()
         self._known_ready = False
@@ -389,7 +390,10 @@ class CandidateStore:
         return store
 
     async def close(self) -> None:
-        """Commits everything pending, then stops the background writers (embeddings last)."""
+        """Commits everything pending, then stops the background writers (embeddings last). A compaction
+        under way is let finish; none starts after it (the compactor would otherwise wait, holding the
+        shutdown, for the next one: up to `compact_interval_s` or the rest the last one earned)."""
+        self._closing = True
         await self._writer.close()
         if self._signals_owed:
             try:
@@ -401,8 +405,9 @@ class CandidateStore:
             if task is not None:
                 if task is not self._compactor or not self._compacting:  # a compaction under way is let finish
                     task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                # Not `await task` under suppress(CancelledError): that would also swallow the cancellation
+                # of close() itself (a caller's deadline on the shutdown). Both tasks log their own errors.
+                await asyncio.wait({task})
         await self._lookups.close()
         await self._embeddings.close()
 
@@ -420,6 +425,11 @@ class CandidateStore:
     def signal_ids_loaded(self) -> bool:
         """The stored signal ids are in memory: commits of new signals no longer query the store."""
         return self._known_ready
+
+    @property
+    def compacting(self) -> bool:
+        """A compaction is running now."""
+        return self._compacting
 
     @property
     def commit_runs(self) -> int:
@@ -521,8 +531,8 @@ class CandidateStore:
         after it if any commit came: a burst of writes followed by silence would otherwise leave its small
         fragments, and its rows outside the full-text index (a search then scans them: about 1 s per 20,000
         rows, bench/bench_storage.py), until the next write. Either way not before the rest the previous
-        compaction earned (`compact_max_share`)."""
-        while self._commits_since_compaction > 0:
+        compaction earned (`compact_max_share`). Ends once the store is closing."""
+        while self._commits_since_compaction > 0 and not self._closing:
             now = time.monotonic()
             resting = self._compaction_allowed_at - now
             if resting > 0:

@@ -82,3 +82,19 @@ async def test_without_a_share_limit_compaction_follows_the_commits(database: Da
         assert store.compactions == 2
     finally:
         await store.close()
+
+
+async def test_close_during_a_compaction_lets_it_finish_but_waits_for_no_other(database: Database) -> None:
+    # A commit during a compaction makes another one due after the rest: 999 x the first's duration with a
+    # share of 1/1000. Close must not wait for it (a shutdown would hang past any grace period).
+    store = await CandidateStore.open(database, compact_every=1, compact_interval_s=3600, compact_max_share=0.001)
+    await store.commit(pending(0))  # compaction starts in the background after this commit
+    async with asyncio.timeout(5):
+        while not store.compacting:
+            await asyncio.sleep(0)
+    await store.commit(pending(1))
+    assert store.compacting, "the second commit must land during the compaction for this test to mean anything"
+    async with asyncio.timeout(10):
+        await store.close()
+    assert store.compactions == 1
+    assert not store.compacting
