@@ -13,6 +13,7 @@ import asyncio
 import importlib
 import logging
 import sys
+import time
 import traceback
 
 from bench.harness import Row, save, say, table
@@ -47,10 +48,12 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             raise
         say(f"{what} ...")
+        started = time.perf_counter()
         try:
             rows += asyncio.run(module.run(args.quick))
         except Exception:  # one broken benchmark does not hide the others
             say(f"{name} failed:\n{traceback.format_exc()}")
+        say(f"  ({name}: {time.perf_counter() - started:.0f} s)")
     print()
     print(table(rows))
     path = save(rows, quick=args.quick)
