@@ -228,6 +228,8 @@ async def spawn_server(
                 try:
                     await asyncio.wait_for(process.wait(), 30)
                 except TimeoutError:
+                    # A server that outlives its shutdown grace this long is a defect to report, not hide.
+                    say(f"WARNING: {' '.join(argv)} still running 30 s after SIGTERM: killed")
                     process.kill()
                     await process.wait()
             if drain is not None:
