@@ -85,14 +85,17 @@ async def test_without_a_share_limit_compaction_follows_the_commits(database: Da
 
 
 async def test_close_during_a_compaction_lets_it_finish_but_waits_for_no_other(database: Database) -> None:
-    # A commit during a compaction makes another one due after the rest: 999 x the first's duration with a
-    # share of 1/1000. Close must not wait for it (a shutdown would hang past any grace period).
-    store = await CandidateStore.open(database, compact_every=1, compact_interval_s=3600, compact_max_share=0.001)
-    await store.commit(pending(0))  # compaction starts in the background after this commit
+    # A commit during a compaction makes the compactor wait for another one (after the rest it earned, 999 x
+    # its duration with a share of 1/1000, or the hour-long interval). Close must not wait for that: a
+    # shutdown would hang past any grace period. 20 fragments make the compaction outlast one more commit
+    # by far (it costs a few ms a fragment; a commit ~15 ms).
+    store = await CandidateStore.open(database, compact_every=20, compact_interval_s=3600, compact_max_share=0.001)
+    for n in range(20):
+        await store.commit(pending(n))  # after the 20th, the compaction starts in the background
     async with asyncio.timeout(5):
         while not store.compacting:
             await asyncio.sleep(0)
-    await store.commit(pending(1))
+    await store.commit(pending(20))
     assert store.compacting, "the second commit must land during the compaction for this test to mean anything"
     async with asyncio.timeout(10):
         await store.close()
