@@ -118,7 +118,8 @@ async def run(quick: bool) -> list[Row]:
                     raise RuntimeError(f"the store holds {found} candidates, {stored} expected")
                 rates["free"].append(await client_stream(free_client, list(workload.signals(ours_n)), 100))
                 say(
-                    f"  round {number + 1}: ours {rates['ours'][-1]:,.0f}/s (zero-cost scorer {rates['free'][-1]:,.0f}); echo 1/msg {rates['a_client'][-1]:,.0f} "
+                    f"  round {number + 1}: ours {rates['ours'][-1]:,.0f}/s "
+                    f"(zero-cost scorer {rates['free'][-1]:,.0f}); echo 1/msg {rates['a_client'][-1]:,.0f} "
                     f"(raw {rates['a_raw'][-1]:,.0f}), 100/msg {rates['b_client'][-1]:,.0f} (raw {rates['b_raw'][-1]:,.0f})"
                 )
     scorer_alone = max(scorer_rate(2_000 if quick else 20_000) for _ in range(rounds))
