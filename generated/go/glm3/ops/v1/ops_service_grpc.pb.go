@@ -18,32 +18,45 @@ const _ = grpc.SupportPackageIsVersion7
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type OpsServiceClient interface {
 	// Returns the latest result of every check (or of the named services), or runs them now.
+	// Role: `reader`.
 	CheckHealth(ctx context.Context, in *CheckHealthRequest, opts ...grpc.CallOption) (*CheckHealthResponse, error)
 	// Streams a result whenever a check's status changes, plus a heartbeat at a fixed interval. Server
 	// streaming so a dashboard learns of a change as it happens instead of polling. The first frames are the
-	// current result of every watched check.
+	// current result of every watched check. Role: `reader`.
 	WatchHealth(ctx context.Context, in *WatchHealthRequest, opts ...grpc.CallOption) (OpsService_WatchHealthClient, error)
-	// Explains a failing result or a free-text symptom.
+	// Explains a failing result or a free-text symptom. Suggested runbooks are only ones that apply to the
+	// diagnosed issue; `suggested_action` is advice text, never run. Role: `reader`.
 	Diagnose(ctx context.Context, in *DiagnoseRequest, opts ...grpc.CallOption) (*DiagnoseResponse, error)
 	// Runs a runbook for an issue (or shows what it would run, with `dry_run`). The resolution is recorded in
-	// the learning store.
+	// the learning store, with the authenticated principal as its author.
+	// Role: `reader` with `dry_run`; `operator` to run the steps.
 	Resolve(ctx context.Context, in *ResolveRequest, opts ...grpc.CallOption) (*ResolveResponse, error)
 	// Lists the declared runbooks.
+	// Role: `reader`.
 	ListRunbooks(ctx context.Context, in *ListRunbooksRequest, opts ...grpc.CallOption) (*ListRunbooksResponse, error)
 	// Lists alerts, newest first, paged (AIP-158).
+	// Role: `reader`.
 	ListAlerts(ctx context.Context, in *ListAlertsRequest, opts ...grpc.CallOption) (*ListAlertsResponse, error)
 	// Streams every change of an alert (opened, re-notified, escalated, acknowledged, resolved). Server
 	// streaming so an on-call tool hears of an alert at once.
+	// Role: `reader`.
 	WatchAlerts(ctx context.Context, in *WatchAlertsRequest, opts ...grpc.CallOption) (OpsService_WatchAlertsClient, error)
 	// Marks an open alert as acknowledged: it is no longer re-notified, and it still resolves when the check
-	// recovers.
+	// recovers. `acknowledged_by` is the authenticated principal once authentication is configured.
+	// Role: `operator`.
 	AcknowledgeAlert(ctx context.Context, in *AcknowledgeAlertRequest, opts ...grpc.CallOption) (*AcknowledgeAlertResponse, error)
-	// Stores a resolution in the learning store.
+	// Stores a resolution in the learning store; `recorded_by` is the authenticated principal.
+	// Role: `operator`.
 	RecordResolution(ctx context.Context, in *RecordResolutionRequest, opts ...grpc.CallOption) (*RecordResolutionResponse, error)
 	// Finds past resolutions similar to a symptom, most similar first.
+	// Role: `reader`.
 	FindSimilarIssues(ctx context.Context, in *FindSimilarIssuesRequest, opts ...grpc.CallOption) (*FindSimilarIssuesResponse, error)
 	// Returns the agent's counters and escalation criteria.
+	// Role: `reader`.
 	GetAgentStatus(ctx context.Context, in *GetAgentStatusRequest, opts ...grpc.CallOption) (*GetAgentStatusResponse, error)
+	// Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+	// Role: `operator`.
+	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 }
 
 type opsServiceClient struct {
@@ -199,37 +212,59 @@ func (c *opsServiceClient) GetAgentStatus(ctx context.Context, in *GetAgentStatu
 	return out, nil
 }
 
+func (c *opsServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
+	out := new(ListAuditEventsResponse)
+	err := c.cc.Invoke(ctx, "/glm3.ops.v1.OpsService/ListAuditEvents", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // OpsServiceServer is the server API for OpsService service.
 // All implementations must embed UnimplementedOpsServiceServer
 // for forward compatibility
 type OpsServiceServer interface {
 	// Returns the latest result of every check (or of the named services), or runs them now.
+	// Role: `reader`.
 	CheckHealth(context.Context, *CheckHealthRequest) (*CheckHealthResponse, error)
 	// Streams a result whenever a check's status changes, plus a heartbeat at a fixed interval. Server
 	// streaming so a dashboard learns of a change as it happens instead of polling. The first frames are the
-	// current result of every watched check.
+	// current result of every watched check. Role: `reader`.
 	WatchHealth(*WatchHealthRequest, OpsService_WatchHealthServer) error
-	// Explains a failing result or a free-text symptom.
+	// Explains a failing result or a free-text symptom. Suggested runbooks are only ones that apply to the
+	// diagnosed issue; `suggested_action` is advice text, never run. Role: `reader`.
 	Diagnose(context.Context, *DiagnoseRequest) (*DiagnoseResponse, error)
 	// Runs a runbook for an issue (or shows what it would run, with `dry_run`). The resolution is recorded in
-	// the learning store.
+	// the learning store, with the authenticated principal as its author.
+	// Role: `reader` with `dry_run`; `operator` to run the steps.
 	Resolve(context.Context, *ResolveRequest) (*ResolveResponse, error)
 	// Lists the declared runbooks.
+	// Role: `reader`.
 	ListRunbooks(context.Context, *ListRunbooksRequest) (*ListRunbooksResponse, error)
 	// Lists alerts, newest first, paged (AIP-158).
+	// Role: `reader`.
 	ListAlerts(context.Context, *ListAlertsRequest) (*ListAlertsResponse, error)
 	// Streams every change of an alert (opened, re-notified, escalated, acknowledged, resolved). Server
 	// streaming so an on-call tool hears of an alert at once.
+	// Role: `reader`.
 	WatchAlerts(*WatchAlertsRequest, OpsService_WatchAlertsServer) error
 	// Marks an open alert as acknowledged: it is no longer re-notified, and it still resolves when the check
-	// recovers.
+	// recovers. `acknowledged_by` is the authenticated principal once authentication is configured.
+	// Role: `operator`.
 	AcknowledgeAlert(context.Context, *AcknowledgeAlertRequest) (*AcknowledgeAlertResponse, error)
-	// Stores a resolution in the learning store.
+	// Stores a resolution in the learning store; `recorded_by` is the authenticated principal.
+	// Role: `operator`.
 	RecordResolution(context.Context, *RecordResolutionRequest) (*RecordResolutionResponse, error)
 	// Finds past resolutions similar to a symptom, most similar first.
+	// Role: `reader`.
 	FindSimilarIssues(context.Context, *FindSimilarIssuesRequest) (*FindSimilarIssuesResponse, error)
 	// Returns the agent's counters and escalation criteria.
+	// Role: `reader`.
 	GetAgentStatus(context.Context, *GetAgentStatusRequest) (*GetAgentStatusResponse, error)
+	// Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+	// Role: `operator`.
+	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	mustEmbedUnimplementedOpsServiceServer()
 }
 
@@ -269,6 +304,9 @@ func (UnimplementedOpsServiceServer) FindSimilarIssues(context.Context, *FindSim
 }
 func (UnimplementedOpsServiceServer) GetAgentStatus(context.Context, *GetAgentStatusRequest) (*GetAgentStatusResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetAgentStatus not implemented")
+}
+func (UnimplementedOpsServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListAuditEvents not implemented")
 }
 func (UnimplementedOpsServiceServer) mustEmbedUnimplementedOpsServiceServer() {}
 
@@ -487,6 +525,24 @@ func _OpsService_GetAgentStatus_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _OpsService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(OpsServiceServer).ListAuditEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/glm3.ops.v1.OpsService/ListAuditEvents",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(OpsServiceServer).ListAuditEvents(ctx, req.(*ListAuditEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _OpsService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "glm3.ops.v1.OpsService",
 	HandlerType: (*OpsServiceServer)(nil),
@@ -526,6 +582,10 @@ var _OpsService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetAgentStatus",
 			Handler:    _OpsService_GetAgentStatus_Handler,
+		},
+		{
+			MethodName: "ListAuditEvents",
+			Handler:    _OpsService_ListAuditEvents_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

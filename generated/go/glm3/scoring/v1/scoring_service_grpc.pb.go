@@ -19,9 +19,11 @@ const _ = grpc.SupportPackageIsVersion7
 type ScoringServiceClient interface {
 	// Scores one signal. Idempotent on `signal.id`: a signal id that was already scored returns the stored
 	// candidate (with `already_scored` set) unless `rescore` is set.
+	// Role: `producer`; `operator` when `rescore` is set.
 	Score(ctx context.Context, in *ScoreRequest, opts ...grpc.CallOption) (*ScoreResponse, error)
 	// Scores up to 1,000 signals in one call (the seed's batch endpoint). One invalid or failed signal never
 	// fails the others: it is reported in `errors` and counted in `failed`.
+	// Role: `producer`; `operator` when `rescore` is set.
 	BatchScore(ctx context.Context, in *BatchScoreRequest, opts ...grpc.CallOption) (*BatchScoreResponse, error)
 	// The producer's bulk path. Bidirectional so results flow back while signals are still being sent: each
 	// request frame carries 1 to 1,000 signals, each response frame 1 or more results (a candidate or a
@@ -30,6 +32,9 @@ type ScoringServiceClient interface {
 	// moves about 3.7k messages/s but about 70k signals/s at 100 signals per message. A frame of one signal
 	// works too (handy with grpcurl).
 	//
+	// Role: `producer`; `operator` for a frame with `rescore` set (the stream then ends with
+	// `PERMISSION_DENIED`).
+	//
 	// The server keeps a bounded number of signals in flight per stream and stops reading while that window
 	// is full, so a producer that sends faster than results are consumed is slowed down by HTTP/2 flow
 	// control. An invalid signal is answered with its own error result; the stream goes on. A result is sent
@@ -37,18 +42,27 @@ type ScoringServiceClient interface {
 	ScoreStream(ctx context.Context, opts ...grpc.CallOption) (ScoringService_ScoreStreamClient, error)
 	// Upload-only variant for producers that do not need results one by one: stream signal frames in, get
 	// one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
+	// Role: `producer`; `operator` for a frame with `rescore` set.
 	ScoreUpload(ctx context.Context, opts ...grpc.CallOption) (ScoringService_ScoreUploadClient, error)
 	// Returns one stored candidate by candidate id or by signal id (its latest version).
+	// Role: `reader`.
 	GetCandidate(ctx context.Context, in *GetCandidateRequest, opts ...grpc.CallOption) (*GetCandidateResponse, error)
 	// Lists stored candidates with filters and ordering, paged (AIP-158).
+	// Role: `reader`.
 	ListCandidates(ctx context.Context, in *ListCandidatesRequest, opts ...grpc.CallOption) (*ListCandidatesResponse, error)
 	// Full-text search over candidates' title, description and reasoning (and vector search when the server
 	// has an embedding endpoint configured).
+	// Role: `reader`.
 	SearchCandidates(ctx context.Context, in *SearchCandidatesRequest, opts ...grpc.CallOption) (*SearchCandidatesResponse, error)
-	// Records what really happened to a candidate, so verdict quality can be measured.
+	// Records what really happened to a candidate, so verdict quality can be measured. `submitted_by` is the authenticated principal once
+	// authentication is configured. Role: `operator`.
 	SubmitFeedback(ctx context.Context, in *SubmitFeedbackRequest, opts ...grpc.CallOption) (*SubmitFeedbackResponse, error)
 	// Counts, distributions and latencies of scoring, plus the service's health facts.
+	// Role: `reader`.
 	GetScoringStats(ctx context.Context, in *GetScoringStatsRequest, opts ...grpc.CallOption) (*GetScoringStatsResponse, error)
+	// Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+	// Role: `operator`.
+	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 }
 
 type scoringServiceClient struct {
@@ -187,15 +201,26 @@ func (c *scoringServiceClient) GetScoringStats(ctx context.Context, in *GetScori
 	return out, nil
 }
 
+func (c *scoringServiceClient) ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error) {
+	out := new(ListAuditEventsResponse)
+	err := c.cc.Invoke(ctx, "/glm3.scoring.v1.ScoringService/ListAuditEvents", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ScoringServiceServer is the server API for ScoringService service.
 // All implementations must embed UnimplementedScoringServiceServer
 // for forward compatibility
 type ScoringServiceServer interface {
 	// Scores one signal. Idempotent on `signal.id`: a signal id that was already scored returns the stored
 	// candidate (with `already_scored` set) unless `rescore` is set.
+	// Role: `producer`; `operator` when `rescore` is set.
 	Score(context.Context, *ScoreRequest) (*ScoreResponse, error)
 	// Scores up to 1,000 signals in one call (the seed's batch endpoint). One invalid or failed signal never
 	// fails the others: it is reported in `errors` and counted in `failed`.
+	// Role: `producer`; `operator` when `rescore` is set.
 	BatchScore(context.Context, *BatchScoreRequest) (*BatchScoreResponse, error)
 	// The producer's bulk path. Bidirectional so results flow back while signals are still being sent: each
 	// request frame carries 1 to 1,000 signals, each response frame 1 or more results (a candidate or a
@@ -204,6 +229,9 @@ type ScoringServiceServer interface {
 	// moves about 3.7k messages/s but about 70k signals/s at 100 signals per message. A frame of one signal
 	// works too (handy with grpcurl).
 	//
+	// Role: `producer`; `operator` for a frame with `rescore` set (the stream then ends with
+	// `PERMISSION_DENIED`).
+	//
 	// The server keeps a bounded number of signals in flight per stream and stops reading while that window
 	// is full, so a producer that sends faster than results are consumed is slowed down by HTTP/2 flow
 	// control. An invalid signal is answered with its own error result; the stream goes on. A result is sent
@@ -211,18 +239,27 @@ type ScoringServiceServer interface {
 	ScoreStream(ScoringService_ScoreStreamServer) error
 	// Upload-only variant for producers that do not need results one by one: stream signal frames in, get
 	// one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
+	// Role: `producer`; `operator` for a frame with `rescore` set.
 	ScoreUpload(ScoringService_ScoreUploadServer) error
 	// Returns one stored candidate by candidate id or by signal id (its latest version).
+	// Role: `reader`.
 	GetCandidate(context.Context, *GetCandidateRequest) (*GetCandidateResponse, error)
 	// Lists stored candidates with filters and ordering, paged (AIP-158).
+	// Role: `reader`.
 	ListCandidates(context.Context, *ListCandidatesRequest) (*ListCandidatesResponse, error)
 	// Full-text search over candidates' title, description and reasoning (and vector search when the server
 	// has an embedding endpoint configured).
+	// Role: `reader`.
 	SearchCandidates(context.Context, *SearchCandidatesRequest) (*SearchCandidatesResponse, error)
-	// Records what really happened to a candidate, so verdict quality can be measured.
+	// Records what really happened to a candidate, so verdict quality can be measured. `submitted_by` is the authenticated principal once
+	// authentication is configured. Role: `operator`.
 	SubmitFeedback(context.Context, *SubmitFeedbackRequest) (*SubmitFeedbackResponse, error)
 	// Counts, distributions and latencies of scoring, plus the service's health facts.
+	// Role: `reader`.
 	GetScoringStats(context.Context, *GetScoringStatsRequest) (*GetScoringStatsResponse, error)
+	// Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+	// Role: `operator`.
+	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	mustEmbedUnimplementedScoringServiceServer()
 }
 
@@ -256,6 +293,9 @@ func (UnimplementedScoringServiceServer) SubmitFeedback(context.Context, *Submit
 }
 func (UnimplementedScoringServiceServer) GetScoringStats(context.Context, *GetScoringStatsRequest) (*GetScoringStatsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetScoringStats not implemented")
+}
+func (UnimplementedScoringServiceServer) ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListAuditEvents not implemented")
 }
 func (UnimplementedScoringServiceServer) mustEmbedUnimplementedScoringServiceServer() {}
 
@@ -448,6 +488,24 @@ func _ScoringService_GetScoringStats_Handler(srv interface{}, ctx context.Contex
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ScoringService_ListAuditEvents_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAuditEventsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ScoringServiceServer).ListAuditEvents(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/glm3.scoring.v1.ScoringService/ListAuditEvents",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ScoringServiceServer).ListAuditEvents(ctx, req.(*ListAuditEventsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 var _ScoringService_serviceDesc = grpc.ServiceDesc{
 	ServiceName: "glm3.scoring.v1.ScoringService",
 	HandlerType: (*ScoringServiceServer)(nil),
@@ -479,6 +537,10 @@ var _ScoringService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetScoringStats",
 			Handler:    _ScoringService_GetScoringStats_Handler,
+		},
+		{
+			MethodName: "ListAuditEvents",
+			Handler:    _ScoringService_ListAuditEvents_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

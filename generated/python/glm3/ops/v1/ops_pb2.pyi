@@ -603,6 +603,7 @@ class IssueResolution(_message.Message):
     LESSON_LEARNED_FIELD_NUMBER: _builtins.int
     TIMESTAMP_FIELD_NUMBER: _builtins.int
     TAGS_FIELD_NUMBER: _builtins.int
+    RECORDED_BY_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned id, `resolution_YYYYmmdd_HHMMSS_xxxxxx`; empty when recording a new one."""
     issue_name: _builtins.str
@@ -615,6 +616,10 @@ class IssueResolution(_message.Message):
     """How it ended."""
     lesson_learned: _builtins.str
     """What to remember next time. At most 10,000 characters."""
+    recorded_by: _builtins.str
+    """Who taught it, set by the server: `agent` for the agent's own verified resolutions, otherwise the
+    authenticated principal (`anonymous` without authentication). Ignored in `RecordResolution`.
+    """
     @_builtins.property
     def symptoms(self) -> _struct_pb2.Struct:
         """What was observed, as a JSON object (e.g. the failing check's details). At most 64 KiB as JSON."""
@@ -639,10 +644,11 @@ class IssueResolution(_message.Message):
         lesson_learned: _builtins.str = ...,
         timestamp: _timestamp_pb2.Timestamp | None = ...,
         tags: _abc.Iterable[_builtins.str] | None = ...,
+        recorded_by: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["symptoms", b"symptoms", "timestamp", b"timestamp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_taken", b"action_taken", "diagnosis", b"diagnosis", "id", b"id", "issue_name", b"issue_name", "lesson_learned", b"lesson_learned", "resolution_status", b"resolution_status", "symptoms", b"symptoms", "tags", b"tags", "timestamp", b"timestamp"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action_taken", b"action_taken", "diagnosis", b"diagnosis", "id", b"id", "issue_name", b"issue_name", "lesson_learned", b"lesson_learned", "recorded_by", b"recorded_by", "resolution_status", b"resolution_status", "symptoms", b"symptoms", "tags", b"tags", "timestamp", b"timestamp"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

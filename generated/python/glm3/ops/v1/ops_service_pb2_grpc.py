@@ -32,6 +32,12 @@ class OpsServiceStub:
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     def __init__(self, channel):
@@ -95,6 +101,11 @@ class OpsServiceStub:
                 request_serializer=glm3_dot_ops_dot_v1_dot_ops__service__pb2.GetAgentStatusRequest.SerializeToString,
                 response_deserializer=glm3_dot_ops_dot_v1_dot_ops__service__pb2.GetAgentStatusResponse.FromString,
                 _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/glm3.ops.v1.OpsService/ListAuditEvents',
+                request_serializer=glm3_dot_ops_dot_v1_dot_ops__service__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=glm3_dot_ops_dot_v1_dot_ops__service__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
 
 
 class OpsServiceServicer:
@@ -104,10 +115,17 @@ class OpsServiceServicer:
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     def CheckHealth(self, request, context):
         """Returns the latest result of every check (or of the named services), or runs them now.
+        Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -116,14 +134,15 @@ class OpsServiceServicer:
     def WatchHealth(self, request, context):
         """Streams a result whenever a check's status changes, plus a heartbeat at a fixed interval. Server
         streaming so a dashboard learns of a change as it happens instead of polling. The first frames are the
-        current result of every watched check.
+        current result of every watched check. Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def Diagnose(self, request, context):
-        """Explains a failing result or a free-text symptom.
+        """Explains a failing result or a free-text symptom. Suggested runbooks are only ones that apply to the
+        diagnosed issue; `suggested_action` is advice text, never run. Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -131,7 +150,8 @@ class OpsServiceServicer:
 
     def Resolve(self, request, context):
         """Runs a runbook for an issue (or shows what it would run, with `dry_run`). The resolution is recorded in
-        the learning store.
+        the learning store, with the authenticated principal as its author.
+        Role: `reader` with `dry_run`; `operator` to run the steps.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -139,6 +159,7 @@ class OpsServiceServicer:
 
     def ListRunbooks(self, request, context):
         """Lists the declared runbooks.
+        Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -146,6 +167,7 @@ class OpsServiceServicer:
 
     def ListAlerts(self, request, context):
         """Lists alerts, newest first, paged (AIP-158).
+        Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -154,6 +176,7 @@ class OpsServiceServicer:
     def WatchAlerts(self, request, context):
         """Streams every change of an alert (opened, re-notified, escalated, acknowledged, resolved). Server
         streaming so an on-call tool hears of an alert at once.
+        Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -161,14 +184,16 @@ class OpsServiceServicer:
 
     def AcknowledgeAlert(self, request, context):
         """Marks an open alert as acknowledged: it is no longer re-notified, and it still resolves when the check
-        recovers.
+        recovers. `acknowledged_by` is the authenticated principal once authentication is configured.
+        Role: `operator`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def RecordResolution(self, request, context):
-        """Stores a resolution in the learning store.
+        """Stores a resolution in the learning store; `recorded_by` is the authenticated principal.
+        Role: `operator`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -176,6 +201,7 @@ class OpsServiceServicer:
 
     def FindSimilarIssues(self, request, context):
         """Finds past resolutions similar to a symptom, most similar first.
+        Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +209,15 @@ class OpsServiceServicer:
 
     def GetAgentStatus(self, request, context):
         """Returns the agent's counters and escalation criteria.
+        Role: `reader`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+        Role: `operator`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -246,6 +281,11 @@ def add_OpsServiceServicer_to_server(servicer, server):
                     request_deserializer=glm3_dot_ops_dot_v1_dot_ops__service__pb2.GetAgentStatusRequest.FromString,
                     response_serializer=glm3_dot_ops_dot_v1_dot_ops__service__pb2.GetAgentStatusResponse.SerializeToString,
             ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=glm3_dot_ops_dot_v1_dot_ops__service__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=glm3_dot_ops_dot_v1_dot_ops__service__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'glm3.ops.v1.OpsService', rpc_method_handlers)
@@ -261,6 +301,12 @@ class OpsService:
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     @staticmethod
@@ -550,6 +596,33 @@ class OpsService:
             '/glm3.ops.v1.OpsService/GetAgentStatus',
             glm3_dot_ops_dot_v1_dot_ops__service__pb2.GetAgentStatusRequest.SerializeToString,
             glm3_dot_ops_dot_v1_dot_ops__service__pb2.GetAgentStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/glm3.ops.v1.OpsService/ListAuditEvents',
+            glm3_dot_ops_dot_v1_dot_ops__service__pb2.ListAuditEventsRequest.SerializeToString,
+            glm3_dot_ops_dot_v1_dot_ops__service__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -33,6 +33,12 @@ class OpsServiceStub:
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     @_typing.overload
@@ -40,36 +46,57 @@ class OpsServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> OpsServiceAsyncStub: ...
     CheckHealth: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.CheckHealthRequest, _ops_service_pb2.CheckHealthResponse]
-    """Returns the latest result of every check (or of the named services), or runs them now."""
+    """Returns the latest result of every check (or of the named services), or runs them now.
+    Role: `reader`.
+    """
     WatchHealth: _grpc.UnaryStreamMultiCallable[_ops_service_pb2.WatchHealthRequest, _ops_service_pb2.WatchHealthResponse]
     """Streams a result whenever a check's status changes, plus a heartbeat at a fixed interval. Server
     streaming so a dashboard learns of a change as it happens instead of polling. The first frames are the
-    current result of every watched check.
+    current result of every watched check. Role: `reader`.
     """
     Diagnose: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.DiagnoseRequest, _ops_service_pb2.DiagnoseResponse]
-    """Explains a failing result or a free-text symptom."""
+    """Explains a failing result or a free-text symptom. Suggested runbooks are only ones that apply to the
+    diagnosed issue; `suggested_action` is advice text, never run. Role: `reader`.
+    """
     Resolve: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.ResolveRequest, _ops_service_pb2.ResolveResponse]
     """Runs a runbook for an issue (or shows what it would run, with `dry_run`). The resolution is recorded in
-    the learning store.
+    the learning store, with the authenticated principal as its author.
+    Role: `reader` with `dry_run`; `operator` to run the steps.
     """
     ListRunbooks: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.ListRunbooksRequest, _ops_service_pb2.ListRunbooksResponse]
-    """Lists the declared runbooks."""
+    """Lists the declared runbooks.
+    Role: `reader`.
+    """
     ListAlerts: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.ListAlertsRequest, _ops_service_pb2.ListAlertsResponse]
-    """Lists alerts, newest first, paged (AIP-158)."""
+    """Lists alerts, newest first, paged (AIP-158).
+    Role: `reader`.
+    """
     WatchAlerts: _grpc.UnaryStreamMultiCallable[_ops_service_pb2.WatchAlertsRequest, _ops_service_pb2.WatchAlertsResponse]
     """Streams every change of an alert (opened, re-notified, escalated, acknowledged, resolved). Server
     streaming so an on-call tool hears of an alert at once.
+    Role: `reader`.
     """
     AcknowledgeAlert: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.AcknowledgeAlertRequest, _ops_service_pb2.AcknowledgeAlertResponse]
     """Marks an open alert as acknowledged: it is no longer re-notified, and it still resolves when the check
-    recovers.
+    recovers. `acknowledged_by` is the authenticated principal once authentication is configured.
+    Role: `operator`.
     """
     RecordResolution: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.RecordResolutionRequest, _ops_service_pb2.RecordResolutionResponse]
-    """Stores a resolution in the learning store."""
+    """Stores a resolution in the learning store; `recorded_by` is the authenticated principal.
+    Role: `operator`.
+    """
     FindSimilarIssues: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.FindSimilarIssuesRequest, _ops_service_pb2.FindSimilarIssuesResponse]
-    """Finds past resolutions similar to a symptom, most similar first."""
+    """Finds past resolutions similar to a symptom, most similar first.
+    Role: `reader`.
+    """
     GetAgentStatus: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.GetAgentStatusRequest, _ops_service_pb2.GetAgentStatusResponse]
-    """Returns the agent's counters and escalation criteria."""
+    """Returns the agent's counters and escalation criteria.
+    Role: `reader`.
+    """
+    ListAuditEvents: _grpc.UnaryUnaryMultiCallable[_ops_service_pb2.ListAuditEventsRequest, _ops_service_pb2.ListAuditEventsResponse]
+    """Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+    Role: `operator`.
+    """
 
 @_typing.type_check_only
 class OpsServiceAsyncStub(OpsServiceStub):
@@ -79,40 +106,67 @@ class OpsServiceAsyncStub(OpsServiceStub):
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     CheckHealth: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.CheckHealthRequest, _ops_service_pb2.CheckHealthResponse]  # type: ignore[assignment]
-    """Returns the latest result of every check (or of the named services), or runs them now."""
+    """Returns the latest result of every check (or of the named services), or runs them now.
+    Role: `reader`.
+    """
     WatchHealth: _aio.UnaryStreamMultiCallable[_ops_service_pb2.WatchHealthRequest, _ops_service_pb2.WatchHealthResponse]  # type: ignore[assignment]
     """Streams a result whenever a check's status changes, plus a heartbeat at a fixed interval. Server
     streaming so a dashboard learns of a change as it happens instead of polling. The first frames are the
-    current result of every watched check.
+    current result of every watched check. Role: `reader`.
     """
     Diagnose: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.DiagnoseRequest, _ops_service_pb2.DiagnoseResponse]  # type: ignore[assignment]
-    """Explains a failing result or a free-text symptom."""
+    """Explains a failing result or a free-text symptom. Suggested runbooks are only ones that apply to the
+    diagnosed issue; `suggested_action` is advice text, never run. Role: `reader`.
+    """
     Resolve: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.ResolveRequest, _ops_service_pb2.ResolveResponse]  # type: ignore[assignment]
     """Runs a runbook for an issue (or shows what it would run, with `dry_run`). The resolution is recorded in
-    the learning store.
+    the learning store, with the authenticated principal as its author.
+    Role: `reader` with `dry_run`; `operator` to run the steps.
     """
     ListRunbooks: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.ListRunbooksRequest, _ops_service_pb2.ListRunbooksResponse]  # type: ignore[assignment]
-    """Lists the declared runbooks."""
+    """Lists the declared runbooks.
+    Role: `reader`.
+    """
     ListAlerts: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.ListAlertsRequest, _ops_service_pb2.ListAlertsResponse]  # type: ignore[assignment]
-    """Lists alerts, newest first, paged (AIP-158)."""
+    """Lists alerts, newest first, paged (AIP-158).
+    Role: `reader`.
+    """
     WatchAlerts: _aio.UnaryStreamMultiCallable[_ops_service_pb2.WatchAlertsRequest, _ops_service_pb2.WatchAlertsResponse]  # type: ignore[assignment]
     """Streams every change of an alert (opened, re-notified, escalated, acknowledged, resolved). Server
     streaming so an on-call tool hears of an alert at once.
+    Role: `reader`.
     """
     AcknowledgeAlert: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.AcknowledgeAlertRequest, _ops_service_pb2.AcknowledgeAlertResponse]  # type: ignore[assignment]
     """Marks an open alert as acknowledged: it is no longer re-notified, and it still resolves when the check
-    recovers.
+    recovers. `acknowledged_by` is the authenticated principal once authentication is configured.
+    Role: `operator`.
     """
     RecordResolution: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.RecordResolutionRequest, _ops_service_pb2.RecordResolutionResponse]  # type: ignore[assignment]
-    """Stores a resolution in the learning store."""
+    """Stores a resolution in the learning store; `recorded_by` is the authenticated principal.
+    Role: `operator`.
+    """
     FindSimilarIssues: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.FindSimilarIssuesRequest, _ops_service_pb2.FindSimilarIssuesResponse]  # type: ignore[assignment]
-    """Finds past resolutions similar to a symptom, most similar first."""
+    """Finds past resolutions similar to a symptom, most similar first.
+    Role: `reader`.
+    """
     GetAgentStatus: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.GetAgentStatusRequest, _ops_service_pb2.GetAgentStatusResponse]  # type: ignore[assignment]
-    """Returns the agent's counters and escalation criteria."""
+    """Returns the agent's counters and escalation criteria.
+    Role: `reader`.
+    """
+    ListAuditEvents: _aio.UnaryUnaryMultiCallable[_ops_service_pb2.ListAuditEventsRequest, _ops_service_pb2.ListAuditEventsResponse]  # type: ignore[assignment]
+    """Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+    Role: `operator`.
+    """
 
 class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
     """Watches the machines and services the pipeline depends on, explains what is wrong, fixes what is safe to
@@ -121,6 +175,12 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     @_abc_1.abstractmethod
@@ -129,7 +189,9 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ops_service_pb2.CheckHealthRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.CheckHealthResponse, _abc.Awaitable[_ops_service_pb2.CheckHealthResponse]]:
-        """Returns the latest result of every check (or of the named services), or runs them now."""
+        """Returns the latest result of every check (or of the named services), or runs them now.
+        Role: `reader`.
+        """
 
     @_abc_1.abstractmethod
     def WatchHealth(
@@ -139,7 +201,7 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_ops_service_pb2.WatchHealthResponse], _abc.AsyncIterator[_ops_service_pb2.WatchHealthResponse]]:
         """Streams a result whenever a check's status changes, plus a heartbeat at a fixed interval. Server
         streaming so a dashboard learns of a change as it happens instead of polling. The first frames are the
-        current result of every watched check.
+        current result of every watched check. Role: `reader`.
         """
 
     @_abc_1.abstractmethod
@@ -148,7 +210,9 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ops_service_pb2.DiagnoseRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.DiagnoseResponse, _abc.Awaitable[_ops_service_pb2.DiagnoseResponse]]:
-        """Explains a failing result or a free-text symptom."""
+        """Explains a failing result or a free-text symptom. Suggested runbooks are only ones that apply to the
+        diagnosed issue; `suggested_action` is advice text, never run. Role: `reader`.
+        """
 
     @_abc_1.abstractmethod
     def Resolve(
@@ -157,7 +221,8 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.ResolveResponse, _abc.Awaitable[_ops_service_pb2.ResolveResponse]]:
         """Runs a runbook for an issue (or shows what it would run, with `dry_run`). The resolution is recorded in
-        the learning store.
+        the learning store, with the authenticated principal as its author.
+        Role: `reader` with `dry_run`; `operator` to run the steps.
         """
 
     @_abc_1.abstractmethod
@@ -166,7 +231,9 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ops_service_pb2.ListRunbooksRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.ListRunbooksResponse, _abc.Awaitable[_ops_service_pb2.ListRunbooksResponse]]:
-        """Lists the declared runbooks."""
+        """Lists the declared runbooks.
+        Role: `reader`.
+        """
 
     @_abc_1.abstractmethod
     def ListAlerts(
@@ -174,7 +241,9 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ops_service_pb2.ListAlertsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.ListAlertsResponse, _abc.Awaitable[_ops_service_pb2.ListAlertsResponse]]:
-        """Lists alerts, newest first, paged (AIP-158)."""
+        """Lists alerts, newest first, paged (AIP-158).
+        Role: `reader`.
+        """
 
     @_abc_1.abstractmethod
     def WatchAlerts(
@@ -184,6 +253,7 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_ops_service_pb2.WatchAlertsResponse], _abc.AsyncIterator[_ops_service_pb2.WatchAlertsResponse]]:
         """Streams every change of an alert (opened, re-notified, escalated, acknowledged, resolved). Server
         streaming so an on-call tool hears of an alert at once.
+        Role: `reader`.
         """
 
     @_abc_1.abstractmethod
@@ -193,7 +263,8 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.AcknowledgeAlertResponse, _abc.Awaitable[_ops_service_pb2.AcknowledgeAlertResponse]]:
         """Marks an open alert as acknowledged: it is no longer re-notified, and it still resolves when the check
-        recovers.
+        recovers. `acknowledged_by` is the authenticated principal once authentication is configured.
+        Role: `operator`.
         """
 
     @_abc_1.abstractmethod
@@ -202,7 +273,9 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ops_service_pb2.RecordResolutionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.RecordResolutionResponse, _abc.Awaitable[_ops_service_pb2.RecordResolutionResponse]]:
-        """Stores a resolution in the learning store."""
+        """Stores a resolution in the learning store; `recorded_by` is the authenticated principal.
+        Role: `operator`.
+        """
 
     @_abc_1.abstractmethod
     def FindSimilarIssues(
@@ -210,7 +283,9 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ops_service_pb2.FindSimilarIssuesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.FindSimilarIssuesResponse, _abc.Awaitable[_ops_service_pb2.FindSimilarIssuesResponse]]:
-        """Finds past resolutions similar to a symptom, most similar first."""
+        """Finds past resolutions similar to a symptom, most similar first.
+        Role: `reader`.
+        """
 
     @_abc_1.abstractmethod
     def GetAgentStatus(
@@ -218,6 +293,18 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _ops_service_pb2.GetAgentStatusRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_ops_service_pb2.GetAgentStatusResponse, _abc.Awaitable[_ops_service_pb2.GetAgentStatusResponse]]:
-        """Returns the agent's counters and escalation criteria."""
+        """Returns the agent's counters and escalation criteria.
+        Role: `reader`.
+        """
+
+    @_abc_1.abstractmethod
+    def ListAuditEvents(
+        self,
+        request: _ops_service_pb2.ListAuditEventsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_ops_service_pb2.ListAuditEventsResponse, _abc.Awaitable[_ops_service_pb2.ListAuditEventsResponse]]:
+        """Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+        Role: `operator`.
+        """
 
 def add_OpsServiceServicer_to_server(servicer: OpsServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -22,13 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from glm3.audit.v1 import audit_pb2 as glm3_dot_audit_dot_v1_dot_audit__pb2
 from glm3.scoring.v1 import candidate_pb2 as glm3_dot_scoring_dot_v1_dot_candidate__pb2
 from glm3.scoring.v1 import signal_pb2 as glm3_dot_scoring_dot_v1_dot_signal__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%glm3/scoring/v1/scoring_service.proto\x12\x0fglm3.scoring.v1\x1a\x1fglm3/scoring/v1/candidate.proto\x1a\x1cglm3/scoring/v1/signal.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"x\n\x0cScoreRequest\x12\'\n\x06signal\x18\x01 \x01(\x0b\x32\x17.glm3.scoring.v1.Signal\x12.\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringConfig\x12\x0f\n\x07rescore\x18\x03 \x01(\x08\"m\n\rScoreResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x33\n\tcandidate\x18\x02 \x01(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\x12\x16\n\x0e\x61lready_scored\x18\x03 \x01(\x08\"~\n\x11\x42\x61tchScoreRequest\x12(\n\x07signals\x18\x01 \x03(\x0b\x32\x17.glm3.scoring.v1.Signal\x12.\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringConfig\x12\x0f\n\x07rescore\x18\x03 \x01(\x08\"Q\n\tItemError\x12\r\n\x05index\x18\x01 \x01(\x03\x12\x11\n\tsignal_id\x18\x02 \x01(\t\x12\"\n\x06status\x18\x03 \x01(\x0b\x32\x12.google.rpc.Status\"\xaa\x01\n\x12\x42\x61tchScoreResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x34\n\ncandidates\x18\x02 \x03(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\x12*\n\x06\x65rrors\x18\x03 \x03(\x0b\x32\x1a.glm3.scoring.v1.ItemError\x12\x11\n\tprocessed\x18\x04 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x05 \x01(\x05\"L\n\x12ScoreStreamRequest\x12-\n\x05\x62\x61tch\x18\x01 \x01(\x0b\x32\x1c.glm3.scoring.v1.SignalBatchH\x00\x42\x07\n\x05\x66rame\"|\n\x0bSignalBatch\x12,\n\x05items\x18\x01 \x03(\x0b\x32\x1d.glm3.scoring.v1.StreamSignal\x12.\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringConfig\x12\x0f\n\x07rescore\x18\x03 \x01(\x08\"O\n\x0cStreamSignal\x12\x16\n\x0e\x63orrelation_id\x18\x01 \x01(\t\x12\'\n\x06signal\x18\x02 \x01(\x0b\x32\x17.glm3.scoring.v1.Signal\"P\n\x13ScoreStreamResponse\x12\x30\n\x07results\x18\x01 \x01(\x0b\x32\x1d.glm3.scoring.v1.ScoreResultsH\x00\x42\x07\n\x05\x66rame\"=\n\x0cScoreResults\x12-\n\x07results\x18\x01 \x03(\x0b\x32\x1c.glm3.scoring.v1.ScoreResult\"\xb6\x01\n\x0bScoreResult\x12\x16\n\x0e\x63orrelation_id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12\x35\n\tcandidate\x18\x03 \x01(\x0b\x32 .glm3.scoring.v1.ScoredCandidateH\x00\x12#\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x12\x16\n\x0e\x61lready_scored\x18\x05 \x01(\x08\x42\t\n\x07outcome\"\x7f\n\x12ScoreUploadRequest\x12(\n\x07signals\x18\x01 \x03(\x0b\x32\x17.glm3.scoring.v1.Signal\x12.\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringConfig\x12\x0f\n\x07rescore\x18\x03 \x01(\x08\"\xfc\x01\n\x13ScoreUploadResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12*\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x1a.glm3.scoring.v1.ItemError\x12\x11\n\tprocessed\x18\x03 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x04 \x01(\x03\x12O\n\x0everdict_counts\x18\x05 \x03(\x0b\x32\x37.glm3.scoring.v1.ScoreUploadResponse.VerdictCountsEntry\x1a\x34\n\x12VerdictCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"B\n\x13GetCandidateRequest\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x13\n\tsignal_id\x18\x02 \x01(\tH\x00\x42\x08\n\x06lookup\"K\n\x14GetCandidateResponse\x12\x33\n\tcandidate\x18\x01 \x01(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\"\x96\x03\n\x15ListCandidatesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12*\n\x08verdicts\x18\x03 \x03(\x0e\x32\x18.glm3.scoring.v1.Verdict\x12\x1e\n\x11min_overall_score\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x1e\n\x11max_overall_score\x18\x05 \x01(\x01H\x01\x88\x01\x01\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x07 \x01(\t\x12\x0b\n\x03tag\x18\x08 \x01(\t\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x08order_by\x18\x0b \x01(\x0e\x32\x1f.glm3.scoring.v1.CandidateOrderB\x14\n\x12_min_overall_scoreB\x14\n\x12_max_overall_score\"{\n\x16ListCandidatesResponse\x12\x34\n\ncandidates\x18\x01 \x03(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x03\"c\n\x17SearchCandidatesRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12*\n\x08verdicts\x18\x03 \x03(\x0e\x32\x18.glm3.scoring.v1.Verdict\"S\n\tSearchHit\x12\x33\n\tcandidate\x18\x01 \x01(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\x12\x11\n\trelevance\x18\x02 \x01(\x01\"R\n\x18SearchCandidatesResponse\x12(\n\x04hits\x18\x01 \x03(\x0b\x32\x1a.glm3.scoring.v1.SearchHit\x12\x0c\n\x04mode\x18\x02 \x01(\t\"\xe2\x01\n\x15SubmitFeedbackRequest\x12\x14\n\x0c\x63\x61ndidate_id\x18\x01 \x01(\t\x12\x1c\n\x0fverdict_correct\x18\x02 \x01(\x08H\x00\x88\x01\x01\x12\x32\n\x10\x65xpected_verdict\x18\x03 \x01(\x0e\x32\x18.glm3.scoring.v1.Verdict\x12\x16\n\x0e\x61\x63tual_outcome\x18\x04 \x01(\t\x12\x0e\n\x06rating\x18\x05 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x06 \x01(\t\x12\x14\n\x0csubmitted_by\x18\x07 \x01(\tB\x12\n\x10_verdict_correct\"\x90\x02\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\n\n\x02id\x18\x01 \x01(\t\x12-\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x63\x61ndidate_id\x18\x03 \x01(\t\x12\x1c\n\x0fverdict_correct\x18\x04 \x01(\x08H\x00\x88\x01\x01\x12\x32\n\x10\x65xpected_verdict\x18\x05 \x01(\x0e\x32\x18.glm3.scoring.v1.Verdict\x12\x16\n\x0e\x61\x63tual_outcome\x18\x06 \x01(\t\x12\x0e\n\x06rating\x18\x07 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x08 \x01(\t\x12\x14\n\x0csubmitted_by\x18\t \x01(\tB\x12\n\x10_verdict_correct\"E\n\x16SubmitFeedbackResponse\x12+\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x01 \x01(\x0b\x32\x19.glm3.scoring.v1.Feedback\"v\n\x16GetScoringStatsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x0fHistogramBucket\x12\r\n\x05lower\x18\x01 \x01(\x01\x12\r\n\x05upper\x18\x02 \x01(\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"O\n\x0eLatencySummary\x12\x0e\n\x06p50_ms\x18\x01 \x01(\x01\x12\x0e\n\x06p90_ms\x18\x02 \x01(\x01\x12\x0e\n\x06p99_ms\x18\x03 \x01(\x01\x12\r\n\x05\x63ount\x18\x04 \x01(\x03\"\x87\x01\n\rScoringHealth\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0f\n\x07service\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\x17\n\x0f\x62rain_connected\x18\x04 \x01(\x08\x12\x12\n\nqueue_size\x18\x05 \x01(\x03\x12\x17\n\x0fstore_reachable\x18\x06 \x01(\x08\"\xed\x04\n\x17GetScoringStatsResponse\x12\x18\n\x10\x63\x61ndidates_total\x18\x01 \x01(\x03\x12S\n\x0everdict_counts\x18\x02 \x03(\x0b\x32;.glm3.scoring.v1.GetScoringStatsResponse.VerdictCountsEntry\x12Q\n\rscorer_counts\x18\x03 \x03(\x0b\x32:.glm3.scoring.v1.GetScoringStatsResponse.ScorerCountsEntry\x12<\n\x12score_distribution\x18\x04 \x03(\x0b\x32 .glm3.scoring.v1.HistogramBucket\x12\x1a\n\x12mean_overall_score\x18\x05 \x01(\x01\x12\x16\n\x0e\x66\x65\x65\x64\x62\x61\x63k_count\x18\x06 \x01(\x03\x12\x1f\n\x17\x66\x65\x65\x64\x62\x61\x63k_agreement_rate\x18\x07 \x01(\x01\x12\x38\n\x0fscoring_latency\x18\x08 \x01(\x0b\x32\x1f.glm3.scoring.v1.LatencySummary\x12\x11\n\tllm_calls\x18\t \x01(\x03\x12\x15\n\rllm_fallbacks\x18\n \x01(\x03\x12.\n\x06health\x18\x0b \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringHealth\x1a\x34\n\x12VerdictCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a\x33\n\x11ScorerCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01*\xad\x01\n\x0e\x43\x61ndidateOrder\x12\x1f\n\x1b\x43\x41NDIDATE_ORDER_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43\x41NDIDATE_ORDER_TIME_DESC\x10\x01\x12\x1c\n\x18\x43\x41NDIDATE_ORDER_TIME_ASC\x10\x02\x12\x1e\n\x1a\x43\x41NDIDATE_ORDER_SCORE_DESC\x10\x03\x12\x1d\n\x19\x43\x41NDIDATE_ORDER_SCORE_ASC\x10\x04\x32\xdb\x06\n\x0eScoringService\x12\x46\n\x05Score\x12\x1d.glm3.scoring.v1.ScoreRequest\x1a\x1e.glm3.scoring.v1.ScoreResponse\x12U\n\nBatchScore\x12\".glm3.scoring.v1.BatchScoreRequest\x1a#.glm3.scoring.v1.BatchScoreResponse\x12\\\n\x0bScoreStream\x12#.glm3.scoring.v1.ScoreStreamRequest\x1a$.glm3.scoring.v1.ScoreStreamResponse(\x01\x30\x01\x12Z\n\x0bScoreUpload\x12#.glm3.scoring.v1.ScoreUploadRequest\x1a$.glm3.scoring.v1.ScoreUploadResponse(\x01\x12[\n\x0cGetCandidate\x12$.glm3.scoring.v1.GetCandidateRequest\x1a%.glm3.scoring.v1.GetCandidateResponse\x12\x61\n\x0eListCandidates\x12&.glm3.scoring.v1.ListCandidatesRequest\x1a\'.glm3.scoring.v1.ListCandidatesResponse\x12g\n\x10SearchCandidates\x12(.glm3.scoring.v1.SearchCandidatesRequest\x1a).glm3.scoring.v1.SearchCandidatesResponse\x12\x61\n\x0eSubmitFeedback\x12&.glm3.scoring.v1.SubmitFeedbackRequest\x1a\'.glm3.scoring.v1.SubmitFeedbackResponse\x12\x64\n\x0fGetScoringStats\x12\'.glm3.scoring.v1.GetScoringStatsRequest\x1a(.glm3.scoring.v1.GetScoringStatsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%glm3/scoring/v1/scoring_service.proto\x12\x0fglm3.scoring.v1\x1a\x19glm3/audit/v1/audit.proto\x1a\x1fglm3/scoring/v1/candidate.proto\x1a\x1cglm3/scoring/v1/signal.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"x\n\x0cScoreRequest\x12\'\n\x06signal\x18\x01 \x01(\x0b\x32\x17.glm3.scoring.v1.Signal\x12.\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringConfig\x12\x0f\n\x07rescore\x18\x03 \x01(\x08\"m\n\rScoreResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x33\n\tcandidate\x18\x02 \x01(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\x12\x16\n\x0e\x61lready_scored\x18\x03 \x01(\x08\"~\n\x11\x42\x61tchScoreRequest\x12(\n\x07signals\x18\x01 \x03(\x0b\x32\x17.glm3.scoring.v1.Signal\x12.\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringConfig\x12\x0f\n\x07rescore\x18\x03 \x01(\x08\"Q\n\tItemError\x12\r\n\x05index\x18\x01 \x01(\x03\x12\x11\n\tsignal_id\x18\x02 \x01(\t\x12\"\n\x06status\x18\x03 \x01(\x0b\x32\x12.google.rpc.Status\"\xaa\x01\n\x12\x42\x61tchScoreResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x34\n\ncandidates\x18\x02 \x03(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\x12*\n\x06\x65rrors\x18\x03 \x03(\x0b\x32\x1a.glm3.scoring.v1.ItemError\x12\x11\n\tprocessed\x18\x04 \x01(\x05\x12\x0e\n\x06\x66\x61iled\x18\x05 \x01(\x05\"L\n\x12ScoreStreamRequest\x12-\n\x05\x62\x61tch\x18\x01 \x01(\x0b\x32\x1c.glm3.scoring.v1.SignalBatchH\x00\x42\x07\n\x05\x66rame\"|\n\x0bSignalBatch\x12,\n\x05items\x18\x01 \x03(\x0b\x32\x1d.glm3.scoring.v1.StreamSignal\x12.\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringConfig\x12\x0f\n\x07rescore\x18\x03 \x01(\x08\"O\n\x0cStreamSignal\x12\x16\n\x0e\x63orrelation_id\x18\x01 \x01(\t\x12\'\n\x06signal\x18\x02 \x01(\x0b\x32\x17.glm3.scoring.v1.Signal\"P\n\x13ScoreStreamResponse\x12\x30\n\x07results\x18\x01 \x01(\x0b\x32\x1d.glm3.scoring.v1.ScoreResultsH\x00\x42\x07\n\x05\x66rame\"=\n\x0cScoreResults\x12-\n\x07results\x18\x01 \x03(\x0b\x32\x1c.glm3.scoring.v1.ScoreResult\"\xb6\x01\n\x0bScoreResult\x12\x16\n\x0e\x63orrelation_id\x18\x01 \x01(\t\x12\x10\n\x08sequence\x18\x02 \x01(\x03\x12\x35\n\tcandidate\x18\x03 \x01(\x0b\x32 .glm3.scoring.v1.ScoredCandidateH\x00\x12#\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x12\x16\n\x0e\x61lready_scored\x18\x05 \x01(\x08\x42\t\n\x07outcome\"\x7f\n\x12ScoreUploadRequest\x12(\n\x07signals\x18\x01 \x03(\x0b\x32\x17.glm3.scoring.v1.Signal\x12.\n\x06\x63onfig\x18\x02 \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringConfig\x12\x0f\n\x07rescore\x18\x03 \x01(\x08\"\xfc\x01\n\x13ScoreUploadResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12*\n\x06\x65rrors\x18\x02 \x03(\x0b\x32\x1a.glm3.scoring.v1.ItemError\x12\x11\n\tprocessed\x18\x03 \x01(\x03\x12\x0e\n\x06\x66\x61iled\x18\x04 \x01(\x03\x12O\n\x0everdict_counts\x18\x05 \x03(\x0b\x32\x37.glm3.scoring.v1.ScoreUploadResponse.VerdictCountsEntry\x1a\x34\n\x12VerdictCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"B\n\x13GetCandidateRequest\x12\x0c\n\x02id\x18\x01 \x01(\tH\x00\x12\x13\n\tsignal_id\x18\x02 \x01(\tH\x00\x42\x08\n\x06lookup\"K\n\x14GetCandidateResponse\x12\x33\n\tcandidate\x18\x01 \x01(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\"\x96\x03\n\x15ListCandidatesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12*\n\x08verdicts\x18\x03 \x03(\x0e\x32\x18.glm3.scoring.v1.Verdict\x12\x1e\n\x11min_overall_score\x18\x04 \x01(\x01H\x00\x88\x01\x01\x12\x1e\n\x11max_overall_score\x18\x05 \x01(\x01H\x01\x88\x01\x01\x12\x0e\n\x06source\x18\x06 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x07 \x01(\t\x12\x0b\n\x03tag\x18\x08 \x01(\t\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x08order_by\x18\x0b \x01(\x0e\x32\x1f.glm3.scoring.v1.CandidateOrderB\x14\n\x12_min_overall_scoreB\x14\n\x12_max_overall_score\"{\n\x16ListCandidatesResponse\x12\x34\n\ncandidates\x18\x01 \x03(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\x12\x12\n\ntotal_size\x18\x03 \x01(\x03\"c\n\x17SearchCandidatesRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12\r\n\x05limit\x18\x02 \x01(\x05\x12*\n\x08verdicts\x18\x03 \x03(\x0e\x32\x18.glm3.scoring.v1.Verdict\"S\n\tSearchHit\x12\x33\n\tcandidate\x18\x01 \x01(\x0b\x32 .glm3.scoring.v1.ScoredCandidate\x12\x11\n\trelevance\x18\x02 \x01(\x01\"R\n\x18SearchCandidatesResponse\x12(\n\x04hits\x18\x01 \x03(\x0b\x32\x1a.glm3.scoring.v1.SearchHit\x12\x0c\n\x04mode\x18\x02 \x01(\t\"\xe2\x01\n\x15SubmitFeedbackRequest\x12\x14\n\x0c\x63\x61ndidate_id\x18\x01 \x01(\t\x12\x1c\n\x0fverdict_correct\x18\x02 \x01(\x08H\x00\x88\x01\x01\x12\x32\n\x10\x65xpected_verdict\x18\x03 \x01(\x0e\x32\x18.glm3.scoring.v1.Verdict\x12\x16\n\x0e\x61\x63tual_outcome\x18\x04 \x01(\t\x12\x0e\n\x06rating\x18\x05 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x06 \x01(\t\x12\x14\n\x0csubmitted_by\x18\x07 \x01(\tB\x12\n\x10_verdict_correct\"\x90\x02\n\x08\x46\x65\x65\x64\x62\x61\x63k\x12\n\n\x02id\x18\x01 \x01(\t\x12-\n\ttimestamp\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x63\x61ndidate_id\x18\x03 \x01(\t\x12\x1c\n\x0fverdict_correct\x18\x04 \x01(\x08H\x00\x88\x01\x01\x12\x32\n\x10\x65xpected_verdict\x18\x05 \x01(\x0e\x32\x18.glm3.scoring.v1.Verdict\x12\x16\n\x0e\x61\x63tual_outcome\x18\x06 \x01(\t\x12\x0e\n\x06rating\x18\x07 \x01(\x05\x12\x0f\n\x07\x63omment\x18\x08 \x01(\t\x12\x14\n\x0csubmitted_by\x18\t \x01(\tB\x12\n\x10_verdict_correct\"E\n\x16SubmitFeedbackResponse\x12+\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x01 \x01(\x0b\x32\x19.glm3.scoring.v1.Feedback\"v\n\x16GetScoringStatsRequest\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\">\n\x0fHistogramBucket\x12\r\n\x05lower\x18\x01 \x01(\x01\x12\r\n\x05upper\x18\x02 \x01(\x01\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"O\n\x0eLatencySummary\x12\x0e\n\x06p50_ms\x18\x01 \x01(\x01\x12\x0e\n\x06p90_ms\x18\x02 \x01(\x01\x12\x0e\n\x06p99_ms\x18\x03 \x01(\x01\x12\r\n\x05\x63ount\x18\x04 \x01(\x03\"\x87\x01\n\rScoringHealth\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0f\n\x07service\x18\x02 \x01(\t\x12\x0f\n\x07version\x18\x03 \x01(\t\x12\x17\n\x0f\x62rain_connected\x18\x04 \x01(\x08\x12\x12\n\nqueue_size\x18\x05 \x01(\x03\x12\x17\n\x0fstore_reachable\x18\x06 \x01(\x08\"\xed\x04\n\x17GetScoringStatsResponse\x12\x18\n\x10\x63\x61ndidates_total\x18\x01 \x01(\x03\x12S\n\x0everdict_counts\x18\x02 \x03(\x0b\x32;.glm3.scoring.v1.GetScoringStatsResponse.VerdictCountsEntry\x12Q\n\rscorer_counts\x18\x03 \x03(\x0b\x32:.glm3.scoring.v1.GetScoringStatsResponse.ScorerCountsEntry\x12<\n\x12score_distribution\x18\x04 \x03(\x0b\x32 .glm3.scoring.v1.HistogramBucket\x12\x1a\n\x12mean_overall_score\x18\x05 \x01(\x01\x12\x16\n\x0e\x66\x65\x65\x64\x62\x61\x63k_count\x18\x06 \x01(\x03\x12\x1f\n\x17\x66\x65\x65\x64\x62\x61\x63k_agreement_rate\x18\x07 \x01(\x01\x12\x38\n\x0fscoring_latency\x18\x08 \x01(\x0b\x32\x1f.glm3.scoring.v1.LatencySummary\x12\x11\n\tllm_calls\x18\t \x01(\x03\x12\x15\n\rllm_fallbacks\x18\n \x01(\x03\x12.\n\x06health\x18\x0b \x01(\x0b\x32\x1e.glm3.scoring.v1.ScoringHealth\x1a\x34\n\x12VerdictCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a\x33\n\x11ScorerCountsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"\xef\x01\n\x16ListAuditEventsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x11\n\tprincipal\x18\x03 \x01(\t\x12\x0e\n\x06method\x18\x04 \x01(\t\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x08outcomes\x18\x07 \x03(\x0e\x32\x1b.glm3.audit.v1.AuditOutcome\"]\n\x17ListAuditEventsResponse\x12)\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.glm3.audit.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xad\x01\n\x0e\x43\x61ndidateOrder\x12\x1f\n\x1b\x43\x41NDIDATE_ORDER_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x43\x41NDIDATE_ORDER_TIME_DESC\x10\x01\x12\x1c\n\x18\x43\x41NDIDATE_ORDER_TIME_ASC\x10\x02\x12\x1e\n\x1a\x43\x41NDIDATE_ORDER_SCORE_DESC\x10\x03\x12\x1d\n\x19\x43\x41NDIDATE_ORDER_SCORE_ASC\x10\x04\x32\xc1\x07\n\x0eScoringService\x12\x46\n\x05Score\x12\x1d.glm3.scoring.v1.ScoreRequest\x1a\x1e.glm3.scoring.v1.ScoreResponse\x12U\n\nBatchScore\x12\".glm3.scoring.v1.BatchScoreRequest\x1a#.glm3.scoring.v1.BatchScoreResponse\x12\\\n\x0bScoreStream\x12#.glm3.scoring.v1.ScoreStreamRequest\x1a$.glm3.scoring.v1.ScoreStreamResponse(\x01\x30\x01\x12Z\n\x0bScoreUpload\x12#.glm3.scoring.v1.ScoreUploadRequest\x1a$.glm3.scoring.v1.ScoreUploadResponse(\x01\x12[\n\x0cGetCandidate\x12$.glm3.scoring.v1.GetCandidateRequest\x1a%.glm3.scoring.v1.GetCandidateResponse\x12\x61\n\x0eListCandidates\x12&.glm3.scoring.v1.ListCandidatesRequest\x1a\'.glm3.scoring.v1.ListCandidatesResponse\x12g\n\x10SearchCandidates\x12(.glm3.scoring.v1.SearchCandidatesRequest\x1a).glm3.scoring.v1.SearchCandidatesResponse\x12\x61\n\x0eSubmitFeedback\x12&.glm3.scoring.v1.SubmitFeedbackRequest\x1a\'.glm3.scoring.v1.SubmitFeedbackResponse\x12\x64\n\x0fGetScoringStats\x12\'.glm3.scoring.v1.GetScoringStatsRequest\x1a(.glm3.scoring.v1.GetScoringStatsResponse\x12\x64\n\x0fListAuditEvents\x12\'.glm3.scoring.v1.ListAuditEventsRequest\x1a(.glm3.scoring.v1.ListAuditEventsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,70 +42,74 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETSCORINGSTATSRESPONSE_VERDICTCOUNTSENTRY']._serialized_options = b'8\001'
   _globals['_GETSCORINGSTATSRESPONSE_SCORERCOUNTSENTRY']._loaded_options = None
   _globals['_GETSCORINGSTATSRESPONSE_SCORERCOUNTSENTRY']._serialized_options = b'8\001'
-  _globals['_CANDIDATEORDER']._serialized_start=4347
-  _globals['_CANDIDATEORDER']._serialized_end=4520
-  _globals['_SCOREREQUEST']._serialized_start=179
-  _globals['_SCOREREQUEST']._serialized_end=299
-  _globals['_SCORERESPONSE']._serialized_start=301
-  _globals['_SCORERESPONSE']._serialized_end=410
-  _globals['_BATCHSCOREREQUEST']._serialized_start=412
-  _globals['_BATCHSCOREREQUEST']._serialized_end=538
-  _globals['_ITEMERROR']._serialized_start=540
-  _globals['_ITEMERROR']._serialized_end=621
-  _globals['_BATCHSCORERESPONSE']._serialized_start=624
-  _globals['_BATCHSCORERESPONSE']._serialized_end=794
-  _globals['_SCORESTREAMREQUEST']._serialized_start=796
-  _globals['_SCORESTREAMREQUEST']._serialized_end=872
-  _globals['_SIGNALBATCH']._serialized_start=874
-  _globals['_SIGNALBATCH']._serialized_end=998
-  _globals['_STREAMSIGNAL']._serialized_start=1000
-  _globals['_STREAMSIGNAL']._serialized_end=1079
-  _globals['_SCORESTREAMRESPONSE']._serialized_start=1081
-  _globals['_SCORESTREAMRESPONSE']._serialized_end=1161
-  _globals['_SCORERESULTS']._serialized_start=1163
-  _globals['_SCORERESULTS']._serialized_end=1224
-  _globals['_SCORERESULT']._serialized_start=1227
-  _globals['_SCORERESULT']._serialized_end=1409
-  _globals['_SCOREUPLOADREQUEST']._serialized_start=1411
-  _globals['_SCOREUPLOADREQUEST']._serialized_end=1538
-  _globals['_SCOREUPLOADRESPONSE']._serialized_start=1541
-  _globals['_SCOREUPLOADRESPONSE']._serialized_end=1793
-  _globals['_SCOREUPLOADRESPONSE_VERDICTCOUNTSENTRY']._serialized_start=1741
-  _globals['_SCOREUPLOADRESPONSE_VERDICTCOUNTSENTRY']._serialized_end=1793
-  _globals['_GETCANDIDATEREQUEST']._serialized_start=1795
-  _globals['_GETCANDIDATEREQUEST']._serialized_end=1861
-  _globals['_GETCANDIDATERESPONSE']._serialized_start=1863
-  _globals['_GETCANDIDATERESPONSE']._serialized_end=1938
-  _globals['_LISTCANDIDATESREQUEST']._serialized_start=1941
-  _globals['_LISTCANDIDATESREQUEST']._serialized_end=2347
-  _globals['_LISTCANDIDATESRESPONSE']._serialized_start=2349
-  _globals['_LISTCANDIDATESRESPONSE']._serialized_end=2472
-  _globals['_SEARCHCANDIDATESREQUEST']._serialized_start=2474
-  _globals['_SEARCHCANDIDATESREQUEST']._serialized_end=2573
-  _globals['_SEARCHHIT']._serialized_start=2575
-  _globals['_SEARCHHIT']._serialized_end=2658
-  _globals['_SEARCHCANDIDATESRESPONSE']._serialized_start=2660
-  _globals['_SEARCHCANDIDATESRESPONSE']._serialized_end=2742
-  _globals['_SUBMITFEEDBACKREQUEST']._serialized_start=2745
-  _globals['_SUBMITFEEDBACKREQUEST']._serialized_end=2971
-  _globals['_FEEDBACK']._serialized_start=2974
-  _globals['_FEEDBACK']._serialized_end=3246
-  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_start=3248
-  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_end=3317
-  _globals['_GETSCORINGSTATSREQUEST']._serialized_start=3319
-  _globals['_GETSCORINGSTATSREQUEST']._serialized_end=3437
-  _globals['_HISTOGRAMBUCKET']._serialized_start=3439
-  _globals['_HISTOGRAMBUCKET']._serialized_end=3501
-  _globals['_LATENCYSUMMARY']._serialized_start=3503
-  _globals['_LATENCYSUMMARY']._serialized_end=3582
-  _globals['_SCORINGHEALTH']._serialized_start=3585
-  _globals['_SCORINGHEALTH']._serialized_end=3720
-  _globals['_GETSCORINGSTATSRESPONSE']._serialized_start=3723
-  _globals['_GETSCORINGSTATSRESPONSE']._serialized_end=4344
-  _globals['_GETSCORINGSTATSRESPONSE_VERDICTCOUNTSENTRY']._serialized_start=1741
-  _globals['_GETSCORINGSTATSRESPONSE_VERDICTCOUNTSENTRY']._serialized_end=1793
-  _globals['_GETSCORINGSTATSRESPONSE_SCORERCOUNTSENTRY']._serialized_start=4293
-  _globals['_GETSCORINGSTATSRESPONSE_SCORERCOUNTSENTRY']._serialized_end=4344
-  _globals['_SCORINGSERVICE']._serialized_start=4523
-  _globals['_SCORINGSERVICE']._serialized_end=5382
+  _globals['_CANDIDATEORDER']._serialized_start=4711
+  _globals['_CANDIDATEORDER']._serialized_end=4884
+  _globals['_SCOREREQUEST']._serialized_start=206
+  _globals['_SCOREREQUEST']._serialized_end=326
+  _globals['_SCORERESPONSE']._serialized_start=328
+  _globals['_SCORERESPONSE']._serialized_end=437
+  _globals['_BATCHSCOREREQUEST']._serialized_start=439
+  _globals['_BATCHSCOREREQUEST']._serialized_end=565
+  _globals['_ITEMERROR']._serialized_start=567
+  _globals['_ITEMERROR']._serialized_end=648
+  _globals['_BATCHSCORERESPONSE']._serialized_start=651
+  _globals['_BATCHSCORERESPONSE']._serialized_end=821
+  _globals['_SCORESTREAMREQUEST']._serialized_start=823
+  _globals['_SCORESTREAMREQUEST']._serialized_end=899
+  _globals['_SIGNALBATCH']._serialized_start=901
+  _globals['_SIGNALBATCH']._serialized_end=1025
+  _globals['_STREAMSIGNAL']._serialized_start=1027
+  _globals['_STREAMSIGNAL']._serialized_end=1106
+  _globals['_SCORESTREAMRESPONSE']._serialized_start=1108
+  _globals['_SCORESTREAMRESPONSE']._serialized_end=1188
+  _globals['_SCORERESULTS']._serialized_start=1190
+  _globals['_SCORERESULTS']._serialized_end=1251
+  _globals['_SCORERESULT']._serialized_start=1254
+  _globals['_SCORERESULT']._serialized_end=1436
+  _globals['_SCOREUPLOADREQUEST']._serialized_start=1438
+  _globals['_SCOREUPLOADREQUEST']._serialized_end=1565
+  _globals['_SCOREUPLOADRESPONSE']._serialized_start=1568
+  _globals['_SCOREUPLOADRESPONSE']._serialized_end=1820
+  _globals['_SCOREUPLOADRESPONSE_VERDICTCOUNTSENTRY']._serialized_start=1768
+  _globals['_SCOREUPLOADRESPONSE_VERDICTCOUNTSENTRY']._serialized_end=1820
+  _globals['_GETCANDIDATEREQUEST']._serialized_start=1822
+  _globals['_GETCANDIDATEREQUEST']._serialized_end=1888
+  _globals['_GETCANDIDATERESPONSE']._serialized_start=1890
+  _globals['_GETCANDIDATERESPONSE']._serialized_end=1965
+  _globals['_LISTCANDIDATESREQUEST']._serialized_start=1968
+  _globals['_LISTCANDIDATESREQUEST']._serialized_end=2374
+  _globals['_LISTCANDIDATESRESPONSE']._serialized_start=2376
+  _globals['_LISTCANDIDATESRESPONSE']._serialized_end=2499
+  _globals['_SEARCHCANDIDATESREQUEST']._serialized_start=2501
+  _globals['_SEARCHCANDIDATESREQUEST']._serialized_end=2600
+  _globals['_SEARCHHIT']._serialized_start=2602
+  _globals['_SEARCHHIT']._serialized_end=2685
+  _globals['_SEARCHCANDIDATESRESPONSE']._serialized_start=2687
+  _globals['_SEARCHCANDIDATESRESPONSE']._serialized_end=2769
+  _globals['_SUBMITFEEDBACKREQUEST']._serialized_start=2772
+  _globals['_SUBMITFEEDBACKREQUEST']._serialized_end=2998
+  _globals['_FEEDBACK']._serialized_start=3001
+  _globals['_FEEDBACK']._serialized_end=3273
+  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_start=3275
+  _globals['_SUBMITFEEDBACKRESPONSE']._serialized_end=3344
+  _globals['_GETSCORINGSTATSREQUEST']._serialized_start=3346
+  _globals['_GETSCORINGSTATSREQUEST']._serialized_end=3464
+  _globals['_HISTOGRAMBUCKET']._serialized_start=3466
+  _globals['_HISTOGRAMBUCKET']._serialized_end=3528
+  _globals['_LATENCYSUMMARY']._serialized_start=3530
+  _globals['_LATENCYSUMMARY']._serialized_end=3609
+  _globals['_SCORINGHEALTH']._serialized_start=3612
+  _globals['_SCORINGHEALTH']._serialized_end=3747
+  _globals['_GETSCORINGSTATSRESPONSE']._serialized_start=3750
+  _globals['_GETSCORINGSTATSRESPONSE']._serialized_end=4371
+  _globals['_GETSCORINGSTATSRESPONSE_VERDICTCOUNTSENTRY']._serialized_start=1768
+  _globals['_GETSCORINGSTATSRESPONSE_VERDICTCOUNTSENTRY']._serialized_end=1820
+  _globals['_GETSCORINGSTATSRESPONSE_SCORERCOUNTSENTRY']._serialized_start=4320
+  _globals['_GETSCORINGSTATSRESPONSE_SCORERCOUNTSENTRY']._serialized_end=4371
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=4374
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=4613
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=4615
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=4708
+  _globals['_SCORINGSERVICE']._serialized_start=4887
+  _globals['_SCORINGSERVICE']._serialized_end=5848
 # @@protoc_insertion_point(module_scope)

@@ -4,6 +4,7 @@ isort:skip_file
 """
 
 from collections import abc as _abc
+from glm3.audit.v1 import audit_pb2 as _audit_pb2
 from glm3.scoring.v1 import candidate_pb2 as _candidate_pb2
 from glm3.scoring.v1 import signal_pb2 as _signal_pb2
 from google.protobuf import descriptor as _descriptor
@@ -797,7 +798,9 @@ class SubmitFeedbackRequest(_message.Message):
     comment: _builtins.str
     """Free comment, at most 2,000 characters."""
     submitted_by: _builtins.str
-    """Who gives the feedback, at most 256 characters."""
+    """Who gives the feedback, at most 256 characters. Ignored once authentication is configured: the
+    authenticated principal is recorded instead.
+    """
     def __init__(
         self,
         *,
@@ -1148,3 +1151,85 @@ class GetScoringStatsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___GetScoringStatsResponse: _TypeAlias = GetScoringStatsResponse  # noqa: Y015
+
+@_typing.final
+class ListAuditEventsRequest(_message.Message):
+    """Request of `ListAuditEvents`. Filters combine with AND."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    PRINCIPAL_FIELD_NUMBER: _builtins.int
+    METHOD_FIELD_NUMBER: _builtins.int
+    START_TIME_FIELD_NUMBER: _builtins.int
+    END_TIME_FIELD_NUMBER: _builtins.int
+    OUTCOMES_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """Maximum number of events to return, 1 to 1,000; 0 means 50."""
+    page_token: _builtins.str
+    """`next_page_token` of a previous call with the same filters; empty for the first page."""
+    principal: _builtins.str
+    """Keep events of this principal."""
+    method: _builtins.str
+    """Keep events of this method: the full name (`/glm3.ops.v1.OpsService/Resolve`) or the bare method name
+    (`Resolve`).
+    """
+    @_builtins.property
+    def start_time(self) -> _timestamp_pb2.Timestamp:
+        """Keep events at or after this time."""
+
+    @_builtins.property
+    def end_time(self) -> _timestamp_pb2.Timestamp:
+        """Keep events before this time."""
+
+    @_builtins.property
+    def outcomes(self) -> _containers.RepeatedScalarFieldContainer[_audit_pb2.AuditOutcome.ValueType]:
+        """Keep events with one of these outcomes; empty keeps all."""
+
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+        principal: _builtins.str = ...,
+        method: _builtins.str = ...,
+        start_time: _timestamp_pb2.Timestamp | None = ...,
+        end_time: _timestamp_pb2.Timestamp | None = ...,
+        outcomes: _abc.Iterable[_audit_pb2.AuditOutcome.ValueType] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "start_time", b"start_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["end_time", b"end_time", "method", b"method", "outcomes", b"outcomes", "page_size", b"page_size", "page_token", b"page_token", "principal", b"principal", "start_time", b"start_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAuditEventsRequest: _TypeAlias = ListAuditEventsRequest  # noqa: Y015
+
+@_typing.final
+class ListAuditEventsResponse(_message.Message):
+    """Response of `ListAuditEvents`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    EVENTS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    """Token for the next page; empty when this is the last one."""
+    @_builtins.property
+    def events(self) -> _containers.RepeatedCompositeFieldContainer[_audit_pb2.AuditEvent]:
+        """One page of events, newest first."""
+
+    def __init__(
+        self,
+        *,
+        events: _abc.Iterable[_audit_pb2.AuditEvent] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["events", b"events", "next_page_token", b"next_page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListAuditEventsResponse: _TypeAlias = ListAuditEventsResponse  # noqa: Y015

@@ -34,6 +34,12 @@ class ScoringServiceStub:
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     def __init__(self, channel):
@@ -87,6 +93,11 @@ class ScoringServiceStub:
                 request_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScoringStatsRequest.SerializeToString,
                 response_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScoringStatsResponse.FromString,
                 _registered_method=True)
+        self.ListAuditEvents = channel.unary_unary(
+                '/glm3.scoring.v1.ScoringService/ListAuditEvents',
+                request_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAuditEventsRequest.SerializeToString,
+                response_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAuditEventsResponse.FromString,
+                _registered_method=True)
 
 
 class ScoringServiceServicer:
@@ -98,11 +109,18 @@ class ScoringServiceServicer:
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     def Score(self, request, context):
         """Scores one signal. Idempotent on `signal.id`: a signal id that was already scored returns the stored
         candidate (with `already_scored` set) unless `rescore` is set.
+        Role: `producer`; `operator` when `rescore` is set.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,6 +129,7 @@ class ScoringServiceServicer:
     def BatchScore(self, request, context):
         """Scores up to 1,000 signals in one call (the seed's batch endpoint). One invalid or failed signal never
         fails the others: it is reported in `errors` and counted in `failed`.
+        Role: `producer`; `operator` when `rescore` is set.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -124,6 +143,9 @@ class ScoringServiceServicer:
         moves about 3.7k messages/s but about 70k signals/s at 100 signals per message. A frame of one signal
         works too (handy with grpcurl).
 
+        Role: `producer`; `operator` for a frame with `rescore` set (the stream then ends with
+        `PERMISSION_DENIED`).
+
         The server keeps a bounded number of signals in flight per stream and stops reading while that window
         is full, so a producer that sends faster than results are consumed is slowed down by HTTP/2 flow
         control. An invalid signal is answered with its own error result; the stream goes on. A result is sent
@@ -136,6 +158,7 @@ class ScoringServiceServicer:
     def ScoreUpload(self, request_iterator, context):
         """Upload-only variant for producers that do not need results one by one: stream signal frames in, get
         one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
+        Role: `producer`; `operator` for a frame with `rescore` set.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -143,6 +166,7 @@ class ScoringServiceServicer:
 
     def GetCandidate(self, request, context):
         """Returns one stored candidate by candidate id or by signal id (its latest version).
+        Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -150,6 +174,7 @@ class ScoringServiceServicer:
 
     def ListCandidates(self, request, context):
         """Lists stored candidates with filters and ordering, paged (AIP-158).
+        Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -158,13 +183,15 @@ class ScoringServiceServicer:
     def SearchCandidates(self, request, context):
         """Full-text search over candidates' title, description and reasoning (and vector search when the server
         has an embedding endpoint configured).
+        Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SubmitFeedback(self, request, context):
-        """Records what really happened to a candidate, so verdict quality can be measured.
+        """Records what really happened to a candidate, so verdict quality can be measured. `submitted_by` is the authenticated principal once
+        authentication is configured. Role: `operator`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -172,6 +199,15 @@ class ScoringServiceServicer:
 
     def GetScoringStats(self, request, context):
         """Counts, distributions and latencies of scoring, plus the service's health facts.
+        Role: `reader`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAuditEvents(self, request, context):
+        """Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+        Role: `operator`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -225,6 +261,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     request_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScoringStatsRequest.FromString,
                     response_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScoringStatsResponse.SerializeToString,
             ),
+            'ListAuditEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAuditEvents,
+                    request_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAuditEventsRequest.FromString,
+                    response_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAuditEventsResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'glm3.scoring.v1.ScoringService', rpc_method_handlers)
@@ -242,6 +283,12 @@ class ScoringService:
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     @staticmethod
@@ -477,6 +524,33 @@ class ScoringService:
             '/glm3.scoring.v1.ScoringService/GetScoringStats',
             glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScoringStatsRequest.SerializeToString,
             glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetScoringStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAuditEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/glm3.scoring.v1.ScoringService/ListAuditEvents',
+            glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAuditEventsRequest.SerializeToString,
+            glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.ListAuditEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -35,6 +35,12 @@ class ScoringServiceStub:
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     @_typing.overload
@@ -44,10 +50,12 @@ class ScoringServiceStub:
     Score: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ScoreRequest, _scoring_service_pb2.ScoreResponse]
     """Scores one signal. Idempotent on `signal.id`: a signal id that was already scored returns the stored
     candidate (with `already_scored` set) unless `rescore` is set.
+    Role: `producer`; `operator` when `rescore` is set.
     """
     BatchScore: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.BatchScoreRequest, _scoring_service_pb2.BatchScoreResponse]
     """Scores up to 1,000 signals in one call (the seed's batch endpoint). One invalid or failed signal never
     fails the others: it is reported in `errors` and counted in `failed`.
+    Role: `producer`; `operator` when `rescore` is set.
     """
     ScoreStream: _grpc.StreamStreamMultiCallable[_scoring_service_pb2.ScoreStreamRequest, _scoring_service_pb2.ScoreStreamResponse]
     """The producer's bulk path. Bidirectional so results flow back while signals are still being sent: each
@@ -57,6 +65,9 @@ class ScoringServiceStub:
     moves about 3.7k messages/s but about 70k signals/s at 100 signals per message. A frame of one signal
     works too (handy with grpcurl).
 
+    Role: `producer`; `operator` for a frame with `rescore` set (the stream then ends with
+    `PERMISSION_DENIED`).
+
     The server keeps a bounded number of signals in flight per stream and stops reading while that window
     is full, so a producer that sends faster than results are consumed is slowed down by HTTP/2 flow
     control. An invalid signal is answered with its own error result; the stream goes on. A result is sent
@@ -65,19 +76,33 @@ class ScoringServiceStub:
     ScoreUpload: _grpc.StreamUnaryMultiCallable[_scoring_service_pb2.ScoreUploadRequest, _scoring_service_pb2.ScoreUploadResponse]
     """Upload-only variant for producers that do not need results one by one: stream signal frames in, get
     one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
+    Role: `producer`; `operator` for a frame with `rescore` set.
     """
     GetCandidate: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetCandidateRequest, _scoring_service_pb2.GetCandidateResponse]
-    """Returns one stored candidate by candidate id or by signal id (its latest version)."""
+    """Returns one stored candidate by candidate id or by signal id (its latest version).
+    Role: `reader`.
+    """
     ListCandidates: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ListCandidatesRequest, _scoring_service_pb2.ListCandidatesResponse]
-    """Lists stored candidates with filters and ordering, paged (AIP-158)."""
+    """Lists stored candidates with filters and ordering, paged (AIP-158).
+    Role: `reader`.
+    """
     SearchCandidates: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.SearchCandidatesRequest, _scoring_service_pb2.SearchCandidatesResponse]
     """Full-text search over candidates' title, description and reasoning (and vector search when the server
     has an embedding endpoint configured).
+    Role: `reader`.
     """
     SubmitFeedback: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.SubmitFeedbackRequest, _scoring_service_pb2.SubmitFeedbackResponse]
-    """Records what really happened to a candidate, so verdict quality can be measured."""
+    """Records what really happened to a candidate, so verdict quality can be measured. `submitted_by` is the authenticated principal once
+    authentication is configured. Role: `operator`.
+    """
     GetScoringStats: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetScoringStatsRequest, _scoring_service_pb2.GetScoringStatsResponse]
-    """Counts, distributions and latencies of scoring, plus the service's health facts."""
+    """Counts, distributions and latencies of scoring, plus the service's health facts.
+    Role: `reader`.
+    """
+    ListAuditEvents: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ListAuditEventsRequest, _scoring_service_pb2.ListAuditEventsResponse]
+    """Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+    Role: `operator`.
+    """
 
 @_typing.type_check_only
 class ScoringServiceAsyncStub(ScoringServiceStub):
@@ -89,16 +114,24 @@ class ScoringServiceAsyncStub(ScoringServiceStub):
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     Score: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ScoreRequest, _scoring_service_pb2.ScoreResponse]  # type: ignore[assignment]
     """Scores one signal. Idempotent on `signal.id`: a signal id that was already scored returns the stored
     candidate (with `already_scored` set) unless `rescore` is set.
+    Role: `producer`; `operator` when `rescore` is set.
     """
     BatchScore: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.BatchScoreRequest, _scoring_service_pb2.BatchScoreResponse]  # type: ignore[assignment]
     """Scores up to 1,000 signals in one call (the seed's batch endpoint). One invalid or failed signal never
     fails the others: it is reported in `errors` and counted in `failed`.
+    Role: `producer`; `operator` when `rescore` is set.
     """
     ScoreStream: _aio.StreamStreamMultiCallable[_scoring_service_pb2.ScoreStreamRequest, _scoring_service_pb2.ScoreStreamResponse]  # type: ignore[assignment]
     """The producer's bulk path. Bidirectional so results flow back while signals are still being sent: each
@@ -108,6 +141,9 @@ class ScoringServiceAsyncStub(ScoringServiceStub):
     moves about 3.7k messages/s but about 70k signals/s at 100 signals per message. A frame of one signal
     works too (handy with grpcurl).
 
+    Role: `producer`; `operator` for a frame with `rescore` set (the stream then ends with
+    `PERMISSION_DENIED`).
+
     The server keeps a bounded number of signals in flight per stream and stops reading while that window
     is full, so a producer that sends faster than results are consumed is slowed down by HTTP/2 flow
     control. An invalid signal is answered with its own error result; the stream goes on. A result is sent
@@ -116,19 +152,33 @@ class ScoringServiceAsyncStub(ScoringServiceStub):
     ScoreUpload: _aio.StreamUnaryMultiCallable[_scoring_service_pb2.ScoreUploadRequest, _scoring_service_pb2.ScoreUploadResponse]  # type: ignore[assignment]
     """Upload-only variant for producers that do not need results one by one: stream signal frames in, get
     one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
+    Role: `producer`; `operator` for a frame with `rescore` set.
     """
     GetCandidate: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetCandidateRequest, _scoring_service_pb2.GetCandidateResponse]  # type: ignore[assignment]
-    """Returns one stored candidate by candidate id or by signal id (its latest version)."""
+    """Returns one stored candidate by candidate id or by signal id (its latest version).
+    Role: `reader`.
+    """
     ListCandidates: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ListCandidatesRequest, _scoring_service_pb2.ListCandidatesResponse]  # type: ignore[assignment]
-    """Lists stored candidates with filters and ordering, paged (AIP-158)."""
+    """Lists stored candidates with filters and ordering, paged (AIP-158).
+    Role: `reader`.
+    """
     SearchCandidates: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.SearchCandidatesRequest, _scoring_service_pb2.SearchCandidatesResponse]  # type: ignore[assignment]
     """Full-text search over candidates' title, description and reasoning (and vector search when the server
     has an embedding endpoint configured).
+    Role: `reader`.
     """
     SubmitFeedback: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.SubmitFeedbackRequest, _scoring_service_pb2.SubmitFeedbackResponse]  # type: ignore[assignment]
-    """Records what really happened to a candidate, so verdict quality can be measured."""
+    """Records what really happened to a candidate, so verdict quality can be measured. `submitted_by` is the authenticated principal once
+    authentication is configured. Role: `operator`.
+    """
     GetScoringStats: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetScoringStatsRequest, _scoring_service_pb2.GetScoringStatsResponse]  # type: ignore[assignment]
-    """Counts, distributions and latencies of scoring, plus the service's health facts."""
+    """Counts, distributions and latencies of scoring, plus the service's health facts.
+    Role: `reader`.
+    """
+    ListAuditEvents: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ListAuditEventsRequest, _scoring_service_pb2.ListAuditEventsResponse]  # type: ignore[assignment]
+    """Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+    Role: `operator`.
+    """
 
 class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
     """Turns signals into scored candidates and serves what was scored.
@@ -139,6 +189,12 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
+
+    Access: once the server is configured with authentication, every call carries a bearer token
+    (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+    `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+    reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+    `grpc.health.v1.Health` needs no credential.
     """
 
     @_abc_1.abstractmethod
@@ -149,6 +205,7 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_scoring_service_pb2.ScoreResponse, _abc.Awaitable[_scoring_service_pb2.ScoreResponse]]:
         """Scores one signal. Idempotent on `signal.id`: a signal id that was already scored returns the stored
         candidate (with `already_scored` set) unless `rescore` is set.
+        Role: `producer`; `operator` when `rescore` is set.
         """
 
     @_abc_1.abstractmethod
@@ -159,6 +216,7 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_scoring_service_pb2.BatchScoreResponse, _abc.Awaitable[_scoring_service_pb2.BatchScoreResponse]]:
         """Scores up to 1,000 signals in one call (the seed's batch endpoint). One invalid or failed signal never
         fails the others: it is reported in `errors` and counted in `failed`.
+        Role: `producer`; `operator` when `rescore` is set.
         """
 
     @_abc_1.abstractmethod
@@ -174,6 +232,9 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         moves about 3.7k messages/s but about 70k signals/s at 100 signals per message. A frame of one signal
         works too (handy with grpcurl).
 
+        Role: `producer`; `operator` for a frame with `rescore` set (the stream then ends with
+        `PERMISSION_DENIED`).
+
         The server keeps a bounded number of signals in flight per stream and stops reading while that window
         is full, so a producer that sends faster than results are consumed is slowed down by HTTP/2 flow
         control. An invalid signal is answered with its own error result; the stream goes on. A result is sent
@@ -188,6 +249,7 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_scoring_service_pb2.ScoreUploadResponse, _abc.Awaitable[_scoring_service_pb2.ScoreUploadResponse]]:
         """Upload-only variant for producers that do not need results one by one: stream signal frames in, get
         one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
+        Role: `producer`; `operator` for a frame with `rescore` set.
         """
 
     @_abc_1.abstractmethod
@@ -196,7 +258,9 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _scoring_service_pb2.GetCandidateRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_scoring_service_pb2.GetCandidateResponse, _abc.Awaitable[_scoring_service_pb2.GetCandidateResponse]]:
-        """Returns one stored candidate by candidate id or by signal id (its latest version)."""
+        """Returns one stored candidate by candidate id or by signal id (its latest version).
+        Role: `reader`.
+        """
 
     @_abc_1.abstractmethod
     def ListCandidates(
@@ -204,7 +268,9 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _scoring_service_pb2.ListCandidatesRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_scoring_service_pb2.ListCandidatesResponse, _abc.Awaitable[_scoring_service_pb2.ListCandidatesResponse]]:
-        """Lists stored candidates with filters and ordering, paged (AIP-158)."""
+        """Lists stored candidates with filters and ordering, paged (AIP-158).
+        Role: `reader`.
+        """
 
     @_abc_1.abstractmethod
     def SearchCandidates(
@@ -214,6 +280,7 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_scoring_service_pb2.SearchCandidatesResponse, _abc.Awaitable[_scoring_service_pb2.SearchCandidatesResponse]]:
         """Full-text search over candidates' title, description and reasoning (and vector search when the server
         has an embedding endpoint configured).
+        Role: `reader`.
         """
 
     @_abc_1.abstractmethod
@@ -222,7 +289,9 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _scoring_service_pb2.SubmitFeedbackRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_scoring_service_pb2.SubmitFeedbackResponse, _abc.Awaitable[_scoring_service_pb2.SubmitFeedbackResponse]]:
-        """Records what really happened to a candidate, so verdict quality can be measured."""
+        """Records what really happened to a candidate, so verdict quality can be measured. `submitted_by` is the authenticated principal once
+        authentication is configured. Role: `operator`.
+        """
 
     @_abc_1.abstractmethod
     def GetScoringStats(
@@ -230,6 +299,18 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _scoring_service_pb2.GetScoringStatsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_scoring_service_pb2.GetScoringStatsResponse, _abc.Awaitable[_scoring_service_pb2.GetScoringStatsResponse]]:
-        """Counts, distributions and latencies of scoring, plus the service's health facts."""
+        """Counts, distributions and latencies of scoring, plus the service's health facts.
+        Role: `reader`.
+        """
+
+    @_abc_1.abstractmethod
+    def ListAuditEvents(
+        self,
+        request: _scoring_service_pb2.ListAuditEventsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scoring_service_pb2.ListAuditEventsResponse, _abc.Awaitable[_scoring_service_pb2.ListAuditEventsResponse]]:
+        """Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+        Role: `operator`.
+        """
 
 def add_ScoringServiceServicer_to_server(servicer: ScoringServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { AuditEvent, AuditOutcome } from "../../audit/v1/audit_pb.js";
+import { file_glm3_audit_v1_audit } from "../../audit/v1/audit_pb.js";
 import type { AgentStatus, Alert, AlertLevel, AlertState, Diagnosis, EscalationCriteria, HealthCheckResult, HealthStatus, IssueResolution, ResolutionResult, Runbook, SimilarIssue } from "./ops_pb.js";
 import { file_glm3_ops_v1_ops } from "./ops_pb.js";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
@@ -14,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file glm3/ops/v1/ops_service.proto.
  */
 export const file_glm3_ops_v1_ops_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1nbG0zL29wcy92MS9vcHNfc2VydmljZS5wcm90bxILZ2xtMy5vcHMudjEiNwoSQ2hlY2tIZWFsdGhSZXF1ZXN0EhAKCHNlcnZpY2VzGAEgAygJEg8KB3J1bl9ub3cYAiABKAgieQoTQ2hlY2tIZWFsdGhSZXNwb25zZRIvCgdyZXN1bHRzGAEgAygLMh4uZ2xtMy5vcHMudjEuSGVhbHRoQ2hlY2tSZXN1bHQSMQoOb3ZlcmFsbF9zdGF0dXMYAiABKA4yGS5nbG0zLm9wcy52MS5IZWFsdGhTdGF0dXMiXQoSV2F0Y2hIZWFsdGhSZXF1ZXN0EhAKCHNlcnZpY2VzGAEgAygJEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJtCglIZWFydGJlYXQSLQoJdGltZXN0YW1wGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg5vdmVyYWxsX3N0YXR1cxgCIAEoDjIZLmdsbTMub3BzLnYxLkhlYWx0aFN0YXR1cyJ9ChNXYXRjaEhlYWx0aFJlc3BvbnNlEjAKBnJlc3VsdBgBIAEoCzIeLmdsbTMub3BzLnYxLkhlYWx0aENoZWNrUmVzdWx0SAASKwoJaGVhcnRiZWF0GAIgASgLMhYuZ2xtMy5vcHMudjEuSGVhcnRiZWF0SABCBwoFZXZlbnQiYQoPRGlhZ25vc2VSZXF1ZXN0EjAKBnJlc3VsdBgBIAEoCzIeLmdsbTMub3BzLnYxLkhlYWx0aENoZWNrUmVzdWx0SAASEQoHc3ltcHRvbRgCIAEoCUgAQgkKB3N1YmplY3QiPQoQRGlhZ25vc2VSZXNwb25zZRIpCglkaWFnbm9zaXMYASABKAsyFi5nbG0zLm9wcy52MS5EaWFnbm9zaXMihQEKDlJlc29sdmVSZXF1ZXN0EhIKCnJ1bmJvb2tfaWQYASABKAkSEgoKaXNzdWVfbmFtZRgCIAEoCRIPCgdzZXJ2aWNlGAMgASgJEg8KB2RyeV9ydW4YBCABKAgSKQoJZGlhZ25vc2lzGAUgASgLMhYuZ2xtMy5vcHMudjEuRGlhZ25vc2lzInAKD1Jlc29sdmVSZXNwb25zZRItCgZyZXN1bHQYASABKAsyHS5nbG0zLm9wcy52MS5SZXNvbHV0aW9uUmVzdWx0Ei4KCHJlY29yZGVkGAIgASgLMhwuZ2xtMy5vcHMudjEuSXNzdWVSZXNvbHV0aW9uIikKE0xpc3RSdW5ib29rc1JlcXVlc3QSEgoKaXNzdWVfbmFtZRgBIAEoCSI+ChRMaXN0UnVuYm9va3NSZXNwb25zZRImCghydW5ib29rcxgBIAMoCzIULmdsbTMub3BzLnYxLlJ1bmJvb2sioAEKEUxpc3RBbGVydHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEicKBnN0YXRlcxgDIAMoDjIXLmdsbTMub3BzLnYxLkFsZXJ0U3RhdGUSKgoJbWluX2xldmVsGAQgASgOMhcuZ2xtMy5vcHMudjEuQWxlcnRMZXZlbBIPCgdzZXJ2aWNlGAUgASgJIlEKEkxpc3RBbGVydHNSZXNwb25zZRIiCgZhbGVydHMYASADKAsyEi5nbG0zLm9wcy52MS5BbGVydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiWQoSV2F0Y2hBbGVydHNSZXF1ZXN0EioKCW1pbl9sZXZlbBgBIAEoDjIXLmdsbTMub3BzLnYxLkFsZXJ0TGV2ZWwSFwoPaW5jbHVkZV9jdXJyZW50GAIgASgIIloKCkFsZXJ0RXZlbnQSKQoEdHlwZRgBIAEoDjIbLmdsbTMub3BzLnYxLkFsZXJ0RXZlbnRUeXBlEiEKBWFsZXJ0GAIgASgLMhIuZ2xtMy5vcHMudjEuQWxlcnQiSAoTV2F0Y2hBbGVydHNSZXNwb25zZRIoCgVldmVudBgBIAEoCzIXLmdsbTMub3BzLnYxLkFsZXJ0RXZlbnRIAEIHCgVmcmFtZSJVChdBY2tub3dsZWRnZUFsZXJ0UmVxdWVzdBIQCghhbGVydF9pZBgBIAEoCRIXCg9hY2tub3dsZWRnZWRfYnkYAiABKAkSDwoHY29tbWVudBgDIAEoCSI9ChhBY2tub3dsZWRnZUFsZXJ0UmVzcG9uc2USIQoFYWxlcnQYASABKAsyEi5nbG0zLm9wcy52MS5BbGVydCJLChdSZWNvcmRSZXNvbHV0aW9uUmVxdWVzdBIwCgpyZXNvbHV0aW9uGAEgASgLMhwuZ2xtMy5vcHMudjEuSXNzdWVSZXNvbHV0aW9uIkwKGFJlY29yZFJlc29sdXRpb25SZXNwb25zZRIwCgpyZXNvbHV0aW9uGAEgASgLMhwuZ2xtMy5vcHMudjEuSXNzdWVSZXNvbHV0aW9uImMKGEZpbmRTaW1pbGFySXNzdWVzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIpCghzeW1wdG9tcxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbGltaXQYAyABKAUiRgoZRmluZFNpbWlsYXJJc3N1ZXNSZXNwb25zZRIpCgZpc3N1ZXMYASADKAsyGS5nbG0zLm9wcy52MS5TaW1pbGFySXNzdWUiFwoVR2V0QWdlbnRTdGF0dXNSZXF1ZXN0IoABChZHZXRBZ2VudFN0YXR1c1Jlc3BvbnNlEigKBnN0YXR1cxgBIAEoCzIYLmdsbTMub3BzLnYxLkFnZW50U3RhdHVzEjwKE2VzY2FsYXRpb25fY3JpdGVyaWEYAiABKAsyHy5nbG0zLm9wcy52MS5Fc2NhbGF0aW9uQ3JpdGVyaWEq8AEKDkFsZXJ0RXZlbnRUeXBlEiAKHEFMRVJUX0VWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIcChhBTEVSVF9FVkVOVF9UWVBFX0NVUlJFTlQQARIbChdBTEVSVF9FVkVOVF9UWVBFX09QRU5FRBACEh8KG0FMRVJUX0VWRU5UX1RZUEVfUkVOT1RJRklFRBADEh4KGkFMRVJUX0VWRU5UX1RZUEVfRVNDQUxBVEVEEAQSIQodQUxFUlRfRVZFTlRfVFlQRV9BQ0tOT1dMRURHRUQQBRIdChlBTEVSVF9FVkVOVF9UWVBFX1JFU09MVkVEEAYyugcKCk9wc1NlcnZpY2USUAoLQ2hlY2tIZWFsdGgSHy5nbG0zLm9wcy52MS5DaGVja0hlYWx0aFJlcXVlc3QaIC5nbG0zLm9wcy52MS5DaGVja0hlYWx0aFJlc3BvbnNlElIKC1dhdGNoSGVhbHRoEh8uZ2xtMy5vcHMudjEuV2F0Y2hIZWFsdGhSZXF1ZXN0GiAuZ2xtMy5vcHMudjEuV2F0Y2hIZWFsdGhSZXNwb25zZTABEkcKCERpYWdub3NlEhwuZ2xtMy5vcHMudjEuRGlhZ25vc2VSZXF1ZXN0Gh0uZ2xtMy5vcHMudjEuRGlhZ25vc2VSZXNwb25zZRJECgdSZXNvbHZlEhsuZ2xtMy5vcHMudjEuUmVzb2x2ZVJlcXVlc3QaHC5nbG0zLm9wcy52MS5SZXNvbHZlUmVzcG9uc2USUwoMTGlzdFJ1bmJvb2tzEiAuZ2xtMy5vcHMudjEuTGlzdFJ1bmJvb2tzUmVxdWVzdBohLmdsbTMub3BzLnYxLkxpc3RSdW5ib29rc1Jlc3BvbnNlEk0KCkxpc3RBbGVydHMSHi5nbG0zLm9wcy52MS5MaXN0QWxlcnRzUmVxdWVzdBofLmdsbTMub3BzLnYxLkxpc3RBbGVydHNSZXNwb25zZRJSCgtXYXRjaEFsZXJ0cxIfLmdsbTMub3BzLnYxLldhdGNoQWxlcnRzUmVxdWVzdBogLmdsbTMub3BzLnYxLldhdGNoQWxlcnRzUmVzcG9uc2UwARJfChBBY2tub3dsZWRnZUFsZXJ0EiQuZ2xtMy5vcHMudjEuQWNrbm93bGVkZ2VBbGVydFJlcXVlc3QaJS5nbG0zLm9wcy52MS5BY2tub3dsZWRnZUFsZXJ0UmVzcG9uc2USXwoQUmVjb3JkUmVzb2x1dGlvbhIkLmdsbTMub3BzLnYxLlJlY29yZFJlc29sdXRpb25SZXF1ZXN0GiUuZ2xtMy5vcHMudjEuUmVjb3JkUmVzb2x1dGlvblJlc3BvbnNlEmIKEUZpbmRTaW1pbGFySXNzdWVzEiUuZ2xtMy5vcHMudjEuRmluZFNpbWlsYXJJc3N1ZXNSZXF1ZXN0GiYuZ2xtMy5vcHMudjEuRmluZFNpbWlsYXJJc3N1ZXNSZXNwb25zZRJZCg5HZXRBZ2VudFN0YXR1cxIiLmdsbTMub3BzLnYxLkdldEFnZW50U3RhdHVzUmVxdWVzdBojLmdsbTMub3BzLnYxLkdldEFnZW50U3RhdHVzUmVzcG9uc2VCsAEKD2NvbS5nbG0zLm9wcy52MUIPT3BzU2VydmljZVByb3RvUAFaPmdpdGh1Yi5jb20vZ2xtMy9zaWduYWwtc2VydmljZXMvZ2VuZXJhdGVkL2dvL2dsbTMvb3BzL3YxO29wc3YxogIDR09YqgILR2xtMy5PcHMuVjHKAgtHbG0zXE9wc1xWMeICF0dsbTNcT3BzXFYxXEdQQk1ldGFkYXRh6gINR2xtMzo6T3BzOjpWMWIGcHJvdG8z", [file_glm3_ops_v1_ops, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch1nbG0zL29wcy92MS9vcHNfc2VydmljZS5wcm90bxILZ2xtMy5vcHMudjEiNwoSQ2hlY2tIZWFsdGhSZXF1ZXN0EhAKCHNlcnZpY2VzGAEgAygJEg8KB3J1bl9ub3cYAiABKAgieQoTQ2hlY2tIZWFsdGhSZXNwb25zZRIvCgdyZXN1bHRzGAEgAygLMh4uZ2xtMy5vcHMudjEuSGVhbHRoQ2hlY2tSZXN1bHQSMQoOb3ZlcmFsbF9zdGF0dXMYAiABKA4yGS5nbG0zLm9wcy52MS5IZWFsdGhTdGF0dXMiXQoSV2F0Y2hIZWFsdGhSZXF1ZXN0EhAKCHNlcnZpY2VzGAEgAygJEjUKEmhlYXJ0YmVhdF9pbnRlcnZhbBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiJtCglIZWFydGJlYXQSLQoJdGltZXN0YW1wGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCg5vdmVyYWxsX3N0YXR1cxgCIAEoDjIZLmdsbTMub3BzLnYxLkhlYWx0aFN0YXR1cyJ9ChNXYXRjaEhlYWx0aFJlc3BvbnNlEjAKBnJlc3VsdBgBIAEoCzIeLmdsbTMub3BzLnYxLkhlYWx0aENoZWNrUmVzdWx0SAASKwoJaGVhcnRiZWF0GAIgASgLMhYuZ2xtMy5vcHMudjEuSGVhcnRiZWF0SABCBwoFZXZlbnQiYQoPRGlhZ25vc2VSZXF1ZXN0EjAKBnJlc3VsdBgBIAEoCzIeLmdsbTMub3BzLnYxLkhlYWx0aENoZWNrUmVzdWx0SAASEQoHc3ltcHRvbRgCIAEoCUgAQgkKB3N1YmplY3QiPQoQRGlhZ25vc2VSZXNwb25zZRIpCglkaWFnbm9zaXMYASABKAsyFi5nbG0zLm9wcy52MS5EaWFnbm9zaXMihQEKDlJlc29sdmVSZXF1ZXN0EhIKCnJ1bmJvb2tfaWQYASABKAkSEgoKaXNzdWVfbmFtZRgCIAEoCRIPCgdzZXJ2aWNlGAMgASgJEg8KB2RyeV9ydW4YBCABKAgSKQoJZGlhZ25vc2lzGAUgASgLMhYuZ2xtMy5vcHMudjEuRGlhZ25vc2lzInAKD1Jlc29sdmVSZXNwb25zZRItCgZyZXN1bHQYASABKAsyHS5nbG0zLm9wcy52MS5SZXNvbHV0aW9uUmVzdWx0Ei4KCHJlY29yZGVkGAIgASgLMhwuZ2xtMy5vcHMudjEuSXNzdWVSZXNvbHV0aW9uIikKE0xpc3RSdW5ib29rc1JlcXVlc3QSEgoKaXNzdWVfbmFtZRgBIAEoCSI+ChRMaXN0UnVuYm9va3NSZXNwb25zZRImCghydW5ib29rcxgBIAMoCzIULmdsbTMub3BzLnYxLlJ1bmJvb2sioAEKEUxpc3RBbGVydHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEicKBnN0YXRlcxgDIAMoDjIXLmdsbTMub3BzLnYxLkFsZXJ0U3RhdGUSKgoJbWluX2xldmVsGAQgASgOMhcuZ2xtMy5vcHMudjEuQWxlcnRMZXZlbBIPCgdzZXJ2aWNlGAUgASgJIlEKEkxpc3RBbGVydHNSZXNwb25zZRIiCgZhbGVydHMYASADKAsyEi5nbG0zLm9wcy52MS5BbGVydBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiWQoSV2F0Y2hBbGVydHNSZXF1ZXN0EioKCW1pbl9sZXZlbBgBIAEoDjIXLmdsbTMub3BzLnYxLkFsZXJ0TGV2ZWwSFwoPaW5jbHVkZV9jdXJyZW50GAIgASgIIloKCkFsZXJ0RXZlbnQSKQoEdHlwZRgBIAEoDjIbLmdsbTMub3BzLnYxLkFsZXJ0RXZlbnRUeXBlEiEKBWFsZXJ0GAIgASgLMhIuZ2xtMy5vcHMudjEuQWxlcnQiSAoTV2F0Y2hBbGVydHNSZXNwb25zZRIoCgVldmVudBgBIAEoCzIXLmdsbTMub3BzLnYxLkFsZXJ0RXZlbnRIAEIHCgVmcmFtZSJVChdBY2tub3dsZWRnZUFsZXJ0UmVxdWVzdBIQCghhbGVydF9pZBgBIAEoCRIXCg9hY2tub3dsZWRnZWRfYnkYAiABKAkSDwoHY29tbWVudBgDIAEoCSI9ChhBY2tub3dsZWRnZUFsZXJ0UmVzcG9uc2USIQoFYWxlcnQYASABKAsyEi5nbG0zLm9wcy52MS5BbGVydCJLChdSZWNvcmRSZXNvbHV0aW9uUmVxdWVzdBIwCgpyZXNvbHV0aW9uGAEgASgLMhwuZ2xtMy5vcHMudjEuSXNzdWVSZXNvbHV0aW9uIkwKGFJlY29yZFJlc29sdXRpb25SZXNwb25zZRIwCgpyZXNvbHV0aW9uGAEgASgLMhwuZ2xtMy5vcHMudjEuSXNzdWVSZXNvbHV0aW9uImMKGEZpbmRTaW1pbGFySXNzdWVzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIpCghzeW1wdG9tcxgCIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSDQoFbGltaXQYAyABKAUiRgoZRmluZFNpbWlsYXJJc3N1ZXNSZXNwb25zZRIpCgZpc3N1ZXMYASADKAsyGS5nbG0zLm9wcy52MS5TaW1pbGFySXNzdWUiFwoVR2V0QWdlbnRTdGF0dXNSZXF1ZXN0IoABChZHZXRBZ2VudFN0YXR1c1Jlc3BvbnNlEigKBnN0YXR1cxgBIAEoCzIYLmdsbTMub3BzLnYxLkFnZW50U3RhdHVzEjwKE2VzY2FsYXRpb25fY3JpdGVyaWEYAiABKAsyHy5nbG0zLm9wcy52MS5Fc2NhbGF0aW9uQ3JpdGVyaWEi7wEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJcHJpbmNpcGFsGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoIb3V0Y29tZXMYByADKA4yGy5nbG0zLmF1ZGl0LnYxLkF1ZGl0T3V0Y29tZSJdChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIpCgZldmVudHMYASADKAsyGS5nbG0zLmF1ZGl0LnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKvABCg5BbGVydEV2ZW50VHlwZRIgChxBTEVSVF9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASHAoYQUxFUlRfRVZFTlRfVFlQRV9DVVJSRU5UEAESGwoXQUxFUlRfRVZFTlRfVFlQRV9PUEVORUQQAhIfChtBTEVSVF9FVkVOVF9UWVBFX1JFTk9USUZJRUQQAxIeChpBTEVSVF9FVkVOVF9UWVBFX0VTQ0FMQVRFRBAEEiEKHUFMRVJUX0VWRU5UX1RZUEVfQUNLTk9XTEVER0VEEAUSHQoZQUxFUlRfRVZFTlRfVFlQRV9SRVNPTFZFRBAGMpgICgpPcHNTZXJ2aWNlElAKC0NoZWNrSGVhbHRoEh8uZ2xtMy5vcHMudjEuQ2hlY2tIZWFsdGhSZXF1ZXN0GiAuZ2xtMy5vcHMudjEuQ2hlY2tIZWFsdGhSZXNwb25zZRJSCgtXYXRjaEhlYWx0aBIfLmdsbTMub3BzLnYxLldhdGNoSGVhbHRoUmVxdWVzdBogLmdsbTMub3BzLnYxLldhdGNoSGVhbHRoUmVzcG9uc2UwARJHCghEaWFnbm9zZRIcLmdsbTMub3BzLnYxLkRpYWdub3NlUmVxdWVzdBodLmdsbTMub3BzLnYxLkRpYWdub3NlUmVzcG9uc2USRAoHUmVzb2x2ZRIbLmdsbTMub3BzLnYxLlJlc29sdmVSZXF1ZXN0GhwuZ2xtMy5vcHMudjEuUmVzb2x2ZVJlc3BvbnNlElMKDExpc3RSdW5ib29rcxIgLmdsbTMub3BzLnYxLkxpc3RSdW5ib29rc1JlcXVlc3QaIS5nbG0zLm9wcy52MS5MaXN0UnVuYm9va3NSZXNwb25zZRJNCgpMaXN0QWxlcnRzEh4uZ2xtMy5vcHMudjEuTGlzdEFsZXJ0c1JlcXVlc3QaHy5nbG0zLm9wcy52MS5MaXN0QWxlcnRzUmVzcG9uc2USUgoLV2F0Y2hBbGVydHMSHy5nbG0zLm9wcy52MS5XYXRjaEFsZXJ0c1JlcXVlc3QaIC5nbG0zLm9wcy52MS5XYXRjaEFsZXJ0c1Jlc3BvbnNlMAESXwoQQWNrbm93bGVkZ2VBbGVydBIkLmdsbTMub3BzLnYxLkFja25vd2xlZGdlQWxlcnRSZXF1ZXN0GiUuZ2xtMy5vcHMudjEuQWNrbm93bGVkZ2VBbGVydFJlc3BvbnNlEl8KEFJlY29yZFJlc29sdXRpb24SJC5nbG0zLm9wcy52MS5SZWNvcmRSZXNvbHV0aW9uUmVxdWVzdBolLmdsbTMub3BzLnYxLlJlY29yZFJlc29sdXRpb25SZXNwb25zZRJiChFGaW5kU2ltaWxhcklzc3VlcxIlLmdsbTMub3BzLnYxLkZpbmRTaW1pbGFySXNzdWVzUmVxdWVzdBomLmdsbTMub3BzLnYxLkZpbmRTaW1pbGFySXNzdWVzUmVzcG9uc2USWQoOR2V0QWdlbnRTdGF0dXMSIi5nbG0zLm9wcy52MS5HZXRBZ2VudFN0YXR1c1JlcXVlc3QaIy5nbG0zLm9wcy52MS5HZXRBZ2VudFN0YXR1c1Jlc3BvbnNlElwKD0xpc3RBdWRpdEV2ZW50cxIjLmdsbTMub3BzLnYxLkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QaJC5nbG0zLm9wcy52MS5MaXN0QXVkaXRFdmVudHNSZXNwb25zZUKwAQoPY29tLmdsbTMub3BzLnYxQg9PcHNTZXJ2aWNlUHJvdG9QAVo+Z2l0aHViLmNvbS9nbG0zL3NpZ25hbC1zZXJ2aWNlcy9nZW5lcmF0ZWQvZ28vZ2xtMy9vcHMvdjE7b3BzdjGiAgNHT1iqAgtHbG0zLk9wcy5WMcoCC0dsbTNcT3BzXFYx4gIXR2xtM1xPcHNcVjFcR1BCTWV0YWRhdGHqAg1HbG0zOjpPcHM6OlYxYgZwcm90bzM", [file_glm3_audit_v1_audit, file_glm3_ops_v1_ops, file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * Request of `CheckHealth`.
@@ -518,7 +520,8 @@ export type AcknowledgeAlertRequest = Message<"glm3.ops.v1.AcknowledgeAlertReque
   alertId: string;
 
   /**
-   * Who acknowledges, 1 to 256 characters.
+   * Who acknowledges, 1 to 256 characters. Ignored once authentication is configured: the authenticated
+   * principal is recorded instead.
    *
    * @generated from field: string acknowledged_by = 2;
    */
@@ -702,6 +705,98 @@ export const GetAgentStatusResponseSchema: GenMessage<GetAgentStatusResponse> = 
   messageDesc(file_glm3_ops_v1_ops_service, 23);
 
 /**
+ * Request of `ListAuditEvents`. Filters combine with AND.
+ *
+ * @generated from message glm3.ops.v1.ListAuditEventsRequest
+ */
+export type ListAuditEventsRequest = Message<"glm3.ops.v1.ListAuditEventsRequest"> & {
+  /**
+   * Maximum number of events to return, 1 to 1,000; 0 means 50.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * `next_page_token` of a previous call with the same filters; empty for the first page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Keep events of this principal.
+   *
+   * @generated from field: string principal = 3;
+   */
+  principal: string;
+
+  /**
+   * Keep events of this method: the full name (`/glm3.ops.v1.OpsService/Resolve`) or the bare method name
+   * (`Resolve`).
+   *
+   * @generated from field: string method = 4;
+   */
+  method: string;
+
+  /**
+   * Keep events at or after this time.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Keep events before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 6;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Keep events with one of these outcomes; empty keeps all.
+   *
+   * @generated from field: repeated glm3.audit.v1.AuditOutcome outcomes = 7;
+   */
+  outcomes: AuditOutcome[];
+};
+
+/**
+ * Describes the message glm3.ops.v1.ListAuditEventsRequest.
+ * Use `create(ListAuditEventsRequestSchema)` to create a new message.
+ */
+export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
+  messageDesc(file_glm3_ops_v1_ops_service, 24);
+
+/**
+ * Response of `ListAuditEvents`.
+ *
+ * @generated from message glm3.ops.v1.ListAuditEventsResponse
+ */
+export type ListAuditEventsResponse = Message<"glm3.ops.v1.ListAuditEventsResponse"> & {
+  /**
+   * One page of events, newest first.
+   *
+   * @generated from field: repeated glm3.audit.v1.AuditEvent events = 1;
+   */
+  events: AuditEvent[];
+
+  /**
+   * Token for the next page; empty when this is the last one.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message glm3.ops.v1.ListAuditEventsResponse.
+ * Use `create(ListAuditEventsResponseSchema)` to create a new message.
+ */
+export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
+  messageDesc(file_glm3_ops_v1_ops_service, 25);
+
+/**
  * What happened to an alert.
  *
  * @generated from enum glm3.ops.v1.AlertEventType
@@ -771,11 +866,18 @@ export const AlertEventTypeSchema: GenEnum<AlertEventType> = /*@__PURE__*/
  * `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
  * in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
  *
+ * Access: once the server is configured with authentication, every call carries a bearer token
+ * (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+ * `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+ * reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+ * `grpc.health.v1.Health` needs no credential.
+ *
  * @generated from service glm3.ops.v1.OpsService
  */
 export const OpsService: GenService<{
   /**
    * Returns the latest result of every check (or of the named services), or runs them now.
+   * Role: `reader`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.CheckHealth
    */
@@ -787,7 +889,7 @@ export const OpsService: GenService<{
   /**
    * Streams a result whenever a check's status changes, plus a heartbeat at a fixed interval. Server
    * streaming so a dashboard learns of a change as it happens instead of polling. The first frames are the
-   * current result of every watched check.
+   * current result of every watched check. Role: `reader`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.WatchHealth
    */
@@ -797,7 +899,8 @@ export const OpsService: GenService<{
     output: typeof WatchHealthResponseSchema;
   },
   /**
-   * Explains a failing result or a free-text symptom.
+   * Explains a failing result or a free-text symptom. Suggested runbooks are only ones that apply to the
+   * diagnosed issue; `suggested_action` is advice text, never run. Role: `reader`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.Diagnose
    */
@@ -808,7 +911,8 @@ export const OpsService: GenService<{
   },
   /**
    * Runs a runbook for an issue (or shows what it would run, with `dry_run`). The resolution is recorded in
-   * the learning store.
+   * the learning store, with the authenticated principal as its author.
+   * Role: `reader` with `dry_run`; `operator` to run the steps.
    *
    * @generated from rpc glm3.ops.v1.OpsService.Resolve
    */
@@ -819,6 +923,7 @@ export const OpsService: GenService<{
   },
   /**
    * Lists the declared runbooks.
+   * Role: `reader`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.ListRunbooks
    */
@@ -829,6 +934,7 @@ export const OpsService: GenService<{
   },
   /**
    * Lists alerts, newest first, paged (AIP-158).
+   * Role: `reader`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.ListAlerts
    */
@@ -840,6 +946,7 @@ export const OpsService: GenService<{
   /**
    * Streams every change of an alert (opened, re-notified, escalated, acknowledged, resolved). Server
    * streaming so an on-call tool hears of an alert at once.
+   * Role: `reader`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.WatchAlerts
    */
@@ -850,7 +957,8 @@ export const OpsService: GenService<{
   },
   /**
    * Marks an open alert as acknowledged: it is no longer re-notified, and it still resolves when the check
-   * recovers.
+   * recovers. `acknowledged_by` is the authenticated principal once authentication is configured.
+   * Role: `operator`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.AcknowledgeAlert
    */
@@ -860,7 +968,8 @@ export const OpsService: GenService<{
     output: typeof AcknowledgeAlertResponseSchema;
   },
   /**
-   * Stores a resolution in the learning store.
+   * Stores a resolution in the learning store; `recorded_by` is the authenticated principal.
+   * Role: `operator`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.RecordResolution
    */
@@ -871,6 +980,7 @@ export const OpsService: GenService<{
   },
   /**
    * Finds past resolutions similar to a symptom, most similar first.
+   * Role: `reader`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.FindSimilarIssues
    */
@@ -881,6 +991,7 @@ export const OpsService: GenService<{
   },
   /**
    * Returns the agent's counters and escalation criteria.
+   * Role: `reader`.
    *
    * @generated from rpc glm3.ops.v1.OpsService.GetAgentStatus
    */
@@ -888,6 +999,17 @@ export const OpsService: GenService<{
     methodKind: "unary";
     input: typeof GetAgentStatusRequestSchema;
     output: typeof GetAgentStatusResponseSchema;
+  },
+  /**
+   * Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+   * Role: `operator`.
+   *
+   * @generated from rpc glm3.ops.v1.OpsService.ListAuditEvents
+   */
+  listAuditEvents: {
+    methodKind: "unary";
+    input: typeof ListAuditEventsRequestSchema;
+    output: typeof ListAuditEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_glm3_ops_v1_ops_service, 0);

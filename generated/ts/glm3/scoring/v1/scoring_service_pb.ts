@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { AuditEvent, AuditOutcome } from "../../audit/v1/audit_pb.js";
+import { file_glm3_audit_v1_audit } from "../../audit/v1/audit_pb.js";
 import type { ScoredCandidate, ScoringConfig, Verdict } from "./candidate_pb.js";
 import { file_glm3_scoring_v1_candidate } from "./candidate_pb.js";
 import type { Signal } from "./signal_pb.js";
@@ -18,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file glm3/scoring/v1/scoring_service.proto.
  */
 export const file_glm3_scoring_v1_scoring_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVnbG0zL3Njb3JpbmcvdjEvc2NvcmluZ19zZXJ2aWNlLnByb3RvEg9nbG0zLnNjb3JpbmcudjEieAoMU2NvcmVSZXF1ZXN0EicKBnNpZ25hbBgBIAEoCzIXLmdsbTMuc2NvcmluZy52MS5TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCJtCg1TY29yZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSMwoJY2FuZGlkYXRlGAIgASgLMiAuZ2xtMy5zY29yaW5nLnYxLlNjb3JlZENhbmRpZGF0ZRIWCg5hbHJlYWR5X3Njb3JlZBgDIAEoCCJ+ChFCYXRjaFNjb3JlUmVxdWVzdBIoCgdzaWduYWxzGAEgAygLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbBIuCgZjb25maWcYAiABKAsyHi5nbG0zLnNjb3JpbmcudjEuU2NvcmluZ0NvbmZpZxIPCgdyZXNjb3JlGAMgASgIIlEKCUl0ZW1FcnJvchINCgVpbmRleBgBIAEoAxIRCglzaWduYWxfaWQYAiABKAkSIgoGc3RhdHVzGAMgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXMiqgEKEkJhdGNoU2NvcmVSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEjQKCmNhbmRpZGF0ZXMYAiADKAsyIC5nbG0zLnNjb3JpbmcudjEuU2NvcmVkQ2FuZGlkYXRlEioKBmVycm9ycxgDIAMoCzIaLmdsbTMuc2NvcmluZy52MS5JdGVtRXJyb3ISEQoJcHJvY2Vzc2VkGAQgASgFEg4KBmZhaWxlZBgFIAEoBSJMChJTY29yZVN0cmVhbVJlcXVlc3QSLQoFYmF0Y2gYASABKAsyHC5nbG0zLnNjb3JpbmcudjEuU2lnbmFsQmF0Y2hIAEIHCgVmcmFtZSJ8CgtTaWduYWxCYXRjaBIsCgVpdGVtcxgBIAMoCzIdLmdsbTMuc2NvcmluZy52MS5TdHJlYW1TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCJPCgxTdHJlYW1TaWduYWwSFgoOY29ycmVsYXRpb25faWQYASABKAkSJwoGc2lnbmFsGAIgASgLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbCJQChNTY29yZVN0cmVhbVJlc3BvbnNlEjAKB3Jlc3VsdHMYASABKAsyHS5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXN1bHRzSABCBwoFZnJhbWUiPQoMU2NvcmVSZXN1bHRzEi0KB3Jlc3VsdHMYASADKAsyHC5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXN1bHQitgEKC1Njb3JlUmVzdWx0EhYKDmNvcnJlbGF0aW9uX2lkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEjUKCWNhbmRpZGF0ZRgDIAEoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGVIABIjCgVlcnJvchgEIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSAASFgoOYWxyZWFkeV9zY29yZWQYBSABKAhCCQoHb3V0Y29tZSJ/ChJTY29yZVVwbG9hZFJlcXVlc3QSKAoHc2lnbmFscxgBIAMoCzIXLmdsbTMuc2NvcmluZy52MS5TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCL8AQoTU2NvcmVVcGxvYWRSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEioKBmVycm9ycxgCIAMoCzIaLmdsbTMuc2NvcmluZy52MS5JdGVtRXJyb3ISEQoJcHJvY2Vzc2VkGAMgASgDEg4KBmZhaWxlZBgEIAEoAxJPCg52ZXJkaWN0X2NvdW50cxgFIAMoCzI3LmdsbTMuc2NvcmluZy52MS5TY29yZVVwbG9hZFJlc3BvbnNlLlZlcmRpY3RDb3VudHNFbnRyeRo0ChJWZXJkaWN0Q291bnRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJCChNHZXRDYW5kaWRhdGVSZXF1ZXN0EgwKAmlkGAEgASgJSAASEwoJc2lnbmFsX2lkGAIgASgJSABCCAoGbG9va3VwIksKFEdldENhbmRpZGF0ZVJlc3BvbnNlEjMKCWNhbmRpZGF0ZRgBIAEoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGUilgMKFUxpc3RDYW5kaWRhdGVzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIqCgh2ZXJkaWN0cxgDIAMoDjIYLmdsbTMuc2NvcmluZy52MS5WZXJkaWN0Eh4KEW1pbl9vdmVyYWxsX3Njb3JlGAQgASgBSACIAQESHgoRbWF4X292ZXJhbGxfc2NvcmUYBSABKAFIAYgBARIOCgZzb3VyY2UYBiABKAkSEAoIY2F0ZWdvcnkYByABKAkSCwoDdGFnGAggASgJEi4KCnN0YXJ0X3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghvcmRlcl9ieRgLIAEoDjIfLmdsbTMuc2NvcmluZy52MS5DYW5kaWRhdGVPcmRlckIUChJfbWluX292ZXJhbGxfc2NvcmVCFAoSX21heF9vdmVyYWxsX3Njb3JlInsKFkxpc3RDYW5kaWRhdGVzUmVzcG9uc2USNAoKY2FuZGlkYXRlcxgBIAMoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAMiYwoXU2VhcmNoQ2FuZGlkYXRlc1JlcXVlc3QSDQoFcXVlcnkYASABKAkSDQoFbGltaXQYAiABKAUSKgoIdmVyZGljdHMYAyADKA4yGC5nbG0zLnNjb3JpbmcudjEuVmVyZGljdCJTCglTZWFyY2hIaXQSMwoJY2FuZGlkYXRlGAEgASgLMiAuZ2xtMy5zY29yaW5nLnYxLlNjb3JlZENhbmRpZGF0ZRIRCglyZWxldmFuY2UYAiABKAEiUgoYU2VhcmNoQ2FuZGlkYXRlc1Jlc3BvbnNlEigKBGhpdHMYASADKAsyGi5nbG0zLnNjb3JpbmcudjEuU2VhcmNoSGl0EgwKBG1vZGUYAiABKAki4gEKFVN1Ym1pdEZlZWRiYWNrUmVxdWVzdBIUCgxjYW5kaWRhdGVfaWQYASABKAkSHAoPdmVyZGljdF9jb3JyZWN0GAIgASgISACIAQESMgoQZXhwZWN0ZWRfdmVyZGljdBgDIAEoDjIYLmdsbTMuc2NvcmluZy52MS5WZXJkaWN0EhYKDmFjdHVhbF9vdXRjb21lGAQgASgJEg4KBnJhdGluZxgFIAEoBRIPCgdjb21tZW50GAYgASgJEhQKDHN1Ym1pdHRlZF9ieRgHIAEoCUISChBfdmVyZGljdF9jb3JyZWN0IpACCghGZWVkYmFjaxIKCgJpZBgBIAEoCRItCgl0aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNhbmRpZGF0ZV9pZBgDIAEoCRIcCg92ZXJkaWN0X2NvcnJlY3QYBCABKAhIAIgBARIyChBleHBlY3RlZF92ZXJkaWN0GAUgASgOMhguZ2xtMy5zY29yaW5nLnYxLlZlcmRpY3QSFgoOYWN0dWFsX291dGNvbWUYBiABKAkSDgoGcmF0aW5nGAcgASgFEg8KB2NvbW1lbnQYCCABKAkSFAoMc3VibWl0dGVkX2J5GAkgASgJQhIKEF92ZXJkaWN0X2NvcnJlY3QiRQoWU3VibWl0RmVlZGJhY2tSZXNwb25zZRIrCghmZWVkYmFjaxgBIAEoCzIZLmdsbTMuc2NvcmluZy52MS5GZWVkYmFjayJ2ChZHZXRTY29yaW5nU3RhdHNSZXF1ZXN0Ei4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI+Cg9IaXN0b2dyYW1CdWNrZXQSDQoFbG93ZXIYASABKAESDQoFdXBwZXIYAiABKAESDQoFY291bnQYAyABKAMiTwoOTGF0ZW5jeVN1bW1hcnkSDgoGcDUwX21zGAEgASgBEg4KBnA5MF9tcxgCIAEoARIOCgZwOTlfbXMYAyABKAESDQoFY291bnQYBCABKAMihwEKDVNjb3JpbmdIZWFsdGgSDgoGc3RhdHVzGAEgASgJEg8KB3NlcnZpY2UYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIXCg9icmFpbl9jb25uZWN0ZWQYBCABKAgSEgoKcXVldWVfc2l6ZRgFIAEoAxIXCg9zdG9yZV9yZWFjaGFibGUYBiABKAgi7QQKF0dldFNjb3JpbmdTdGF0c1Jlc3BvbnNlEhgKEGNhbmRpZGF0ZXNfdG90YWwYASABKAMSUwoOdmVyZGljdF9jb3VudHMYAiADKAsyOy5nbG0zLnNjb3JpbmcudjEuR2V0U2NvcmluZ1N0YXRzUmVzcG9uc2UuVmVyZGljdENvdW50c0VudHJ5ElEKDXNjb3Jlcl9jb3VudHMYAyADKAsyOi5nbG0zLnNjb3JpbmcudjEuR2V0U2NvcmluZ1N0YXRzUmVzcG9uc2UuU2NvcmVyQ291bnRzRW50cnkSPAoSc2NvcmVfZGlzdHJpYnV0aW9uGAQgAygLMiAuZ2xtMy5zY29yaW5nLnYxLkhpc3RvZ3JhbUJ1Y2tldBIaChJtZWFuX292ZXJhbGxfc2NvcmUYBSABKAESFgoOZmVlZGJhY2tfY291bnQYBiABKAMSHwoXZmVlZGJhY2tfYWdyZWVtZW50X3JhdGUYByABKAESOAoPc2NvcmluZ19sYXRlbmN5GAggASgLMh8uZ2xtMy5zY29yaW5nLnYxLkxhdGVuY3lTdW1tYXJ5EhEKCWxsbV9jYWxscxgJIAEoAxIVCg1sbG1fZmFsbGJhY2tzGAogASgDEi4KBmhlYWx0aBgLIAEoCzIeLmdsbTMuc2NvcmluZy52MS5TY29yaW5nSGVhbHRoGjQKElZlcmRpY3RDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAM6AjgBGjMKEVNjb3JlckNvdW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAzoCOAEqrQEKDkNhbmRpZGF0ZU9yZGVyEh8KG0NBTkRJREFURV9PUkRFUl9VTlNQRUNJRklFRBAAEh0KGUNBTkRJREFURV9PUkRFUl9USU1FX0RFU0MQARIcChhDQU5ESURBVEVfT1JERVJfVElNRV9BU0MQAhIeChpDQU5ESURBVEVfT1JERVJfU0NPUkVfREVTQxADEh0KGUNBTkRJREFURV9PUkRFUl9TQ09SRV9BU0MQBDLbBgoOU2NvcmluZ1NlcnZpY2USRgoFU2NvcmUSHS5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXF1ZXN0Gh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JlUmVzcG9uc2USVQoKQmF0Y2hTY29yZRIiLmdsbTMuc2NvcmluZy52MS5CYXRjaFNjb3JlUmVxdWVzdBojLmdsbTMuc2NvcmluZy52MS5CYXRjaFNjb3JlUmVzcG9uc2USXAoLU2NvcmVTdHJlYW0SIy5nbG0zLnNjb3JpbmcudjEuU2NvcmVTdHJlYW1SZXF1ZXN0GiQuZ2xtMy5zY29yaW5nLnYxLlNjb3JlU3RyZWFtUmVzcG9uc2UoATABEloKC1Njb3JlVXBsb2FkEiMuZ2xtMy5zY29yaW5nLnYxLlNjb3JlVXBsb2FkUmVxdWVzdBokLmdsbTMuc2NvcmluZy52MS5TY29yZVVwbG9hZFJlc3BvbnNlKAESWwoMR2V0Q2FuZGlkYXRlEiQuZ2xtMy5zY29yaW5nLnYxLkdldENhbmRpZGF0ZVJlcXVlc3QaJS5nbG0zLnNjb3JpbmcudjEuR2V0Q2FuZGlkYXRlUmVzcG9uc2USYQoOTGlzdENhbmRpZGF0ZXMSJi5nbG0zLnNjb3JpbmcudjEuTGlzdENhbmRpZGF0ZXNSZXF1ZXN0GicuZ2xtMy5zY29yaW5nLnYxLkxpc3RDYW5kaWRhdGVzUmVzcG9uc2USZwoQU2VhcmNoQ2FuZGlkYXRlcxIoLmdsbTMuc2NvcmluZy52MS5TZWFyY2hDYW5kaWRhdGVzUmVxdWVzdBopLmdsbTMuc2NvcmluZy52MS5TZWFyY2hDYW5kaWRhdGVzUmVzcG9uc2USYQoOU3VibWl0RmVlZGJhY2sSJi5nbG0zLnNjb3JpbmcudjEuU3VibWl0RmVlZGJhY2tSZXF1ZXN0GicuZ2xtMy5zY29yaW5nLnYxLlN1Ym1pdEZlZWRiYWNrUmVzcG9uc2USZAoPR2V0U2NvcmluZ1N0YXRzEicuZ2xtMy5zY29yaW5nLnYxLkdldFNjb3JpbmdTdGF0c1JlcXVlc3QaKC5nbG0zLnNjb3JpbmcudjEuR2V0U2NvcmluZ1N0YXRzUmVzcG9uc2VC0AEKE2NvbS5nbG0zLnNjb3JpbmcudjFCE1Njb3JpbmdTZXJ2aWNlUHJvdG9QAVpGZ2l0aHViLmNvbS9nbG0zL3NpZ25hbC1zZXJ2aWNlcy9nZW5lcmF0ZWQvZ28vZ2xtMy9zY29yaW5nL3YxO3Njb3Jpbmd2MaICA0dTWKoCD0dsbTMuU2NvcmluZy5WMcoCD0dsbTNcU2NvcmluZ1xWMeICG0dsbTNcU2NvcmluZ1xWMVxHUEJNZXRhZGF0YeoCEUdsbTM6OlNjb3Jpbmc6OlYxYgZwcm90bzM", [file_glm3_scoring_v1_candidate, file_glm3_scoring_v1_signal, file_google_protobuf_timestamp, file_google_rpc_status]);
+  fileDesc("CiVnbG0zL3Njb3JpbmcvdjEvc2NvcmluZ19zZXJ2aWNlLnByb3RvEg9nbG0zLnNjb3JpbmcudjEieAoMU2NvcmVSZXF1ZXN0EicKBnNpZ25hbBgBIAEoCzIXLmdsbTMuc2NvcmluZy52MS5TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCJtCg1TY29yZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSMwoJY2FuZGlkYXRlGAIgASgLMiAuZ2xtMy5zY29yaW5nLnYxLlNjb3JlZENhbmRpZGF0ZRIWCg5hbHJlYWR5X3Njb3JlZBgDIAEoCCJ+ChFCYXRjaFNjb3JlUmVxdWVzdBIoCgdzaWduYWxzGAEgAygLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbBIuCgZjb25maWcYAiABKAsyHi5nbG0zLnNjb3JpbmcudjEuU2NvcmluZ0NvbmZpZxIPCgdyZXNjb3JlGAMgASgIIlEKCUl0ZW1FcnJvchINCgVpbmRleBgBIAEoAxIRCglzaWduYWxfaWQYAiABKAkSIgoGc3RhdHVzGAMgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXMiqgEKEkJhdGNoU2NvcmVSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEjQKCmNhbmRpZGF0ZXMYAiADKAsyIC5nbG0zLnNjb3JpbmcudjEuU2NvcmVkQ2FuZGlkYXRlEioKBmVycm9ycxgDIAMoCzIaLmdsbTMuc2NvcmluZy52MS5JdGVtRXJyb3ISEQoJcHJvY2Vzc2VkGAQgASgFEg4KBmZhaWxlZBgFIAEoBSJMChJTY29yZVN0cmVhbVJlcXVlc3QSLQoFYmF0Y2gYASABKAsyHC5nbG0zLnNjb3JpbmcudjEuU2lnbmFsQmF0Y2hIAEIHCgVmcmFtZSJ8CgtTaWduYWxCYXRjaBIsCgVpdGVtcxgBIAMoCzIdLmdsbTMuc2NvcmluZy52MS5TdHJlYW1TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCJPCgxTdHJlYW1TaWduYWwSFgoOY29ycmVsYXRpb25faWQYASABKAkSJwoGc2lnbmFsGAIgASgLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbCJQChNTY29yZVN0cmVhbVJlc3BvbnNlEjAKB3Jlc3VsdHMYASABKAsyHS5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXN1bHRzSABCBwoFZnJhbWUiPQoMU2NvcmVSZXN1bHRzEi0KB3Jlc3VsdHMYASADKAsyHC5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXN1bHQitgEKC1Njb3JlUmVzdWx0EhYKDmNvcnJlbGF0aW9uX2lkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEjUKCWNhbmRpZGF0ZRgDIAEoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGVIABIjCgVlcnJvchgEIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSAASFgoOYWxyZWFkeV9zY29yZWQYBSABKAhCCQoHb3V0Y29tZSJ/ChJTY29yZVVwbG9hZFJlcXVlc3QSKAoHc2lnbmFscxgBIAMoCzIXLmdsbTMuc2NvcmluZy52MS5TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCL8AQoTU2NvcmVVcGxvYWRSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEioKBmVycm9ycxgCIAMoCzIaLmdsbTMuc2NvcmluZy52MS5JdGVtRXJyb3ISEQoJcHJvY2Vzc2VkGAMgASgDEg4KBmZhaWxlZBgEIAEoAxJPCg52ZXJkaWN0X2NvdW50cxgFIAMoCzI3LmdsbTMuc2NvcmluZy52MS5TY29yZVVwbG9hZFJlc3BvbnNlLlZlcmRpY3RDb3VudHNFbnRyeRo0ChJWZXJkaWN0Q291bnRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJCChNHZXRDYW5kaWRhdGVSZXF1ZXN0EgwKAmlkGAEgASgJSAASEwoJc2lnbmFsX2lkGAIgASgJSABCCAoGbG9va3VwIksKFEdldENhbmRpZGF0ZVJlc3BvbnNlEjMKCWNhbmRpZGF0ZRgBIAEoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGUilgMKFUxpc3RDYW5kaWRhdGVzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIqCgh2ZXJkaWN0cxgDIAMoDjIYLmdsbTMuc2NvcmluZy52MS5WZXJkaWN0Eh4KEW1pbl9vdmVyYWxsX3Njb3JlGAQgASgBSACIAQESHgoRbWF4X292ZXJhbGxfc2NvcmUYBSABKAFIAYgBARIOCgZzb3VyY2UYBiABKAkSEAoIY2F0ZWdvcnkYByABKAkSCwoDdGFnGAggASgJEi4KCnN0YXJ0X3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghvcmRlcl9ieRgLIAEoDjIfLmdsbTMuc2NvcmluZy52MS5DYW5kaWRhdGVPcmRlckIUChJfbWluX292ZXJhbGxfc2NvcmVCFAoSX21heF9vdmVyYWxsX3Njb3JlInsKFkxpc3RDYW5kaWRhdGVzUmVzcG9uc2USNAoKY2FuZGlkYXRlcxgBIAMoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAMiYwoXU2VhcmNoQ2FuZGlkYXRlc1JlcXVlc3QSDQoFcXVlcnkYASABKAkSDQoFbGltaXQYAiABKAUSKgoIdmVyZGljdHMYAyADKA4yGC5nbG0zLnNjb3JpbmcudjEuVmVyZGljdCJTCglTZWFyY2hIaXQSMwoJY2FuZGlkYXRlGAEgASgLMiAuZ2xtMy5zY29yaW5nLnYxLlNjb3JlZENhbmRpZGF0ZRIRCglyZWxldmFuY2UYAiABKAEiUgoYU2VhcmNoQ2FuZGlkYXRlc1Jlc3BvbnNlEigKBGhpdHMYASADKAsyGi5nbG0zLnNjb3JpbmcudjEuU2VhcmNoSGl0EgwKBG1vZGUYAiABKAki4gEKFVN1Ym1pdEZlZWRiYWNrUmVxdWVzdBIUCgxjYW5kaWRhdGVfaWQYASABKAkSHAoPdmVyZGljdF9jb3JyZWN0GAIgASgISACIAQESMgoQZXhwZWN0ZWRfdmVyZGljdBgDIAEoDjIYLmdsbTMuc2NvcmluZy52MS5WZXJkaWN0EhYKDmFjdHVhbF9vdXRjb21lGAQgASgJEg4KBnJhdGluZxgFIAEoBRIPCgdjb21tZW50GAYgASgJEhQKDHN1Ym1pdHRlZF9ieRgHIAEoCUISChBfdmVyZGljdF9jb3JyZWN0IpACCghGZWVkYmFjaxIKCgJpZBgBIAEoCRItCgl0aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNhbmRpZGF0ZV9pZBgDIAEoCRIcCg92ZXJkaWN0X2NvcnJlY3QYBCABKAhIAIgBARIyChBleHBlY3RlZF92ZXJkaWN0GAUgASgOMhguZ2xtMy5zY29yaW5nLnYxLlZlcmRpY3QSFgoOYWN0dWFsX291dGNvbWUYBiABKAkSDgoGcmF0aW5nGAcgASgFEg8KB2NvbW1lbnQYCCABKAkSFAoMc3VibWl0dGVkX2J5GAkgASgJQhIKEF92ZXJkaWN0X2NvcnJlY3QiRQoWU3VibWl0RmVlZGJhY2tSZXNwb25zZRIrCghmZWVkYmFjaxgBIAEoCzIZLmdsbTMuc2NvcmluZy52MS5GZWVkYmFjayJ2ChZHZXRTY29yaW5nU3RhdHNSZXF1ZXN0Ei4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI+Cg9IaXN0b2dyYW1CdWNrZXQSDQoFbG93ZXIYASABKAESDQoFdXBwZXIYAiABKAESDQoFY291bnQYAyABKAMiTwoOTGF0ZW5jeVN1bW1hcnkSDgoGcDUwX21zGAEgASgBEg4KBnA5MF9tcxgCIAEoARIOCgZwOTlfbXMYAyABKAESDQoFY291bnQYBCABKAMihwEKDVNjb3JpbmdIZWFsdGgSDgoGc3RhdHVzGAEgASgJEg8KB3NlcnZpY2UYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIXCg9icmFpbl9jb25uZWN0ZWQYBCABKAgSEgoKcXVldWVfc2l6ZRgFIAEoAxIXCg9zdG9yZV9yZWFjaGFibGUYBiABKAgi7QQKF0dldFNjb3JpbmdTdGF0c1Jlc3BvbnNlEhgKEGNhbmRpZGF0ZXNfdG90YWwYASABKAMSUwoOdmVyZGljdF9jb3VudHMYAiADKAsyOy5nbG0zLnNjb3JpbmcudjEuR2V0U2NvcmluZ1N0YXRzUmVzcG9uc2UuVmVyZGljdENvdW50c0VudHJ5ElEKDXNjb3Jlcl9jb3VudHMYAyADKAsyOi5nbG0zLnNjb3JpbmcudjEuR2V0U2NvcmluZ1N0YXRzUmVzcG9uc2UuU2NvcmVyQ291bnRzRW50cnkSPAoSc2NvcmVfZGlzdHJpYnV0aW9uGAQgAygLMiAuZ2xtMy5zY29yaW5nLnYxLkhpc3RvZ3JhbUJ1Y2tldBIaChJtZWFuX292ZXJhbGxfc2NvcmUYBSABKAESFgoOZmVlZGJhY2tfY291bnQYBiABKAMSHwoXZmVlZGJhY2tfYWdyZWVtZW50X3JhdGUYByABKAESOAoPc2NvcmluZ19sYXRlbmN5GAggASgLMh8uZ2xtMy5zY29yaW5nLnYxLkxhdGVuY3lTdW1tYXJ5EhEKCWxsbV9jYWxscxgJIAEoAxIVCg1sbG1fZmFsbGJhY2tzGAogASgDEi4KBmhlYWx0aBgLIAEoCzIeLmdsbTMuc2NvcmluZy52MS5TY29yaW5nSGVhbHRoGjQKElZlcmRpY3RDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAM6AjgBGjMKEVNjb3JlckNvdW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAzoCOAEi7wEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJcHJpbmNpcGFsGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoIb3V0Y29tZXMYByADKA4yGy5nbG0zLmF1ZGl0LnYxLkF1ZGl0T3V0Y29tZSJdChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIpCgZldmVudHMYASADKAsyGS5nbG0zLmF1ZGl0LnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKq0BCg5DYW5kaWRhdGVPcmRlchIfChtDQU5ESURBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIdChlDQU5ESURBVEVfT1JERVJfVElNRV9ERVNDEAESHAoYQ0FORElEQVRFX09SREVSX1RJTUVfQVNDEAISHgoaQ0FORElEQVRFX09SREVSX1NDT1JFX0RFU0MQAxIdChlDQU5ESURBVEVfT1JERVJfU0NPUkVfQVNDEAQywQcKDlNjb3JpbmdTZXJ2aWNlEkYKBVNjb3JlEh0uZ2xtMy5zY29yaW5nLnYxLlNjb3JlUmVxdWVzdBoeLmdsbTMuc2NvcmluZy52MS5TY29yZVJlc3BvbnNlElUKCkJhdGNoU2NvcmUSIi5nbG0zLnNjb3JpbmcudjEuQmF0Y2hTY29yZVJlcXVlc3QaIy5nbG0zLnNjb3JpbmcudjEuQmF0Y2hTY29yZVJlc3BvbnNlElwKC1Njb3JlU3RyZWFtEiMuZ2xtMy5zY29yaW5nLnYxLlNjb3JlU3RyZWFtUmVxdWVzdBokLmdsbTMuc2NvcmluZy52MS5TY29yZVN0cmVhbVJlc3BvbnNlKAEwARJaCgtTY29yZVVwbG9hZBIjLmdsbTMuc2NvcmluZy52MS5TY29yZVVwbG9hZFJlcXVlc3QaJC5nbG0zLnNjb3JpbmcudjEuU2NvcmVVcGxvYWRSZXNwb25zZSgBElsKDEdldENhbmRpZGF0ZRIkLmdsbTMuc2NvcmluZy52MS5HZXRDYW5kaWRhdGVSZXF1ZXN0GiUuZ2xtMy5zY29yaW5nLnYxLkdldENhbmRpZGF0ZVJlc3BvbnNlEmEKDkxpc3RDYW5kaWRhdGVzEiYuZ2xtMy5zY29yaW5nLnYxLkxpc3RDYW5kaWRhdGVzUmVxdWVzdBonLmdsbTMuc2NvcmluZy52MS5MaXN0Q2FuZGlkYXRlc1Jlc3BvbnNlEmcKEFNlYXJjaENhbmRpZGF0ZXMSKC5nbG0zLnNjb3JpbmcudjEuU2VhcmNoQ2FuZGlkYXRlc1JlcXVlc3QaKS5nbG0zLnNjb3JpbmcudjEuU2VhcmNoQ2FuZGlkYXRlc1Jlc3BvbnNlEmEKDlN1Ym1pdEZlZWRiYWNrEiYuZ2xtMy5zY29yaW5nLnYxLlN1Ym1pdEZlZWRiYWNrUmVxdWVzdBonLmdsbTMuc2NvcmluZy52MS5TdWJtaXRGZWVkYmFja1Jlc3BvbnNlEmQKD0dldFNjb3JpbmdTdGF0cxInLmdsbTMuc2NvcmluZy52MS5HZXRTY29yaW5nU3RhdHNSZXF1ZXN0GiguZ2xtMy5zY29yaW5nLnYxLkdldFNjb3JpbmdTdGF0c1Jlc3BvbnNlEmQKD0xpc3RBdWRpdEV2ZW50cxInLmdsbTMuc2NvcmluZy52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiguZ2xtMy5zY29yaW5nLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlQtABChNjb20uZ2xtMy5zY29yaW5nLnYxQhNTY29yaW5nU2VydmljZVByb3RvUAFaRmdpdGh1Yi5jb20vZ2xtMy9zaWduYWwtc2VydmljZXMvZ2VuZXJhdGVkL2dvL2dsbTMvc2NvcmluZy92MTtzY29yaW5ndjGiAgNHU1iqAg9HbG0zLlNjb3JpbmcuVjHKAg9HbG0zXFNjb3JpbmdcVjHiAhtHbG0zXFNjb3JpbmdcVjFcR1BCTWV0YWRhdGHqAhFHbG0zOjpTY29yaW5nOjpWMWIGcHJvdG8z", [file_glm3_audit_v1_audit, file_glm3_scoring_v1_candidate, file_glm3_scoring_v1_signal, file_google_protobuf_timestamp, file_google_rpc_status]);
 
 /**
  * Request of `Score` (the seed's `ScoreRequest`).
@@ -826,7 +828,8 @@ export type SubmitFeedbackRequest = Message<"glm3.scoring.v1.SubmitFeedbackReque
   comment: string;
 
   /**
-   * Who gives the feedback, at most 256 characters.
+   * Who gives the feedback, at most 256 characters. Ignored once authentication is configured: the
+   * authenticated principal is recorded instead.
    *
    * @generated from field: string submitted_by = 7;
    */
@@ -1191,6 +1194,98 @@ export const GetScoringStatsResponseSchema: GenMessage<GetScoringStatsResponse> 
   messageDesc(file_glm3_scoring_v1_scoring_service, 27);
 
 /**
+ * Request of `ListAuditEvents`. Filters combine with AND.
+ *
+ * @generated from message glm3.scoring.v1.ListAuditEventsRequest
+ */
+export type ListAuditEventsRequest = Message<"glm3.scoring.v1.ListAuditEventsRequest"> & {
+  /**
+   * Maximum number of events to return, 1 to 1,000; 0 means 50.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * `next_page_token` of a previous call with the same filters; empty for the first page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * Keep events of this principal.
+   *
+   * @generated from field: string principal = 3;
+   */
+  principal: string;
+
+  /**
+   * Keep events of this method: the full name (`/glm3.ops.v1.OpsService/Resolve`) or the bare method name
+   * (`Resolve`).
+   *
+   * @generated from field: string method = 4;
+   */
+  method: string;
+
+  /**
+   * Keep events at or after this time.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 5;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Keep events before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 6;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Keep events with one of these outcomes; empty keeps all.
+   *
+   * @generated from field: repeated glm3.audit.v1.AuditOutcome outcomes = 7;
+   */
+  outcomes: AuditOutcome[];
+};
+
+/**
+ * Describes the message glm3.scoring.v1.ListAuditEventsRequest.
+ * Use `create(ListAuditEventsRequestSchema)` to create a new message.
+ */
+export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
+  messageDesc(file_glm3_scoring_v1_scoring_service, 28);
+
+/**
+ * Response of `ListAuditEvents`.
+ *
+ * @generated from message glm3.scoring.v1.ListAuditEventsResponse
+ */
+export type ListAuditEventsResponse = Message<"glm3.scoring.v1.ListAuditEventsResponse"> & {
+  /**
+   * One page of events, newest first.
+   *
+   * @generated from field: repeated glm3.audit.v1.AuditEvent events = 1;
+   */
+  events: AuditEvent[];
+
+  /**
+   * Token for the next page; empty when this is the last one.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message glm3.scoring.v1.ListAuditEventsResponse.
+ * Use `create(ListAuditEventsResponseSchema)` to create a new message.
+ */
+export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
+  messageDesc(file_glm3_scoring_v1_scoring_service, 29);
+
+/**
  * How to order listed candidates.
  *
  * @generated from enum glm3.scoring.v1.CandidateOrder
@@ -1248,12 +1343,19 @@ export const CandidateOrderSchema: GenEnum<CandidateOrder> = /*@__PURE__*/
  * Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
  * refused with `RESOURCE_EXHAUSTED`.
  *
+ * Access: once the server is configured with authentication, every call carries a bearer token
+ * (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
+ * `UNAUTHENTICATED`, a principal without the role an RPC names below is `PERMISSION_DENIED` (ErrorInfo
+ * reason `ROLE_REQUIRED`, metadata `required_role`). `operator` includes `reader`.
+ * `grpc.health.v1.Health` needs no credential.
+ *
  * @generated from service glm3.scoring.v1.ScoringService
  */
 export const ScoringService: GenService<{
   /**
    * Scores one signal. Idempotent on `signal.id`: a signal id that was already scored returns the stored
    * candidate (with `already_scored` set) unless `rescore` is set.
+   * Role: `producer`; `operator` when `rescore` is set.
    *
    * @generated from rpc glm3.scoring.v1.ScoringService.Score
    */
@@ -1265,6 +1367,7 @@ export const ScoringService: GenService<{
   /**
    * Scores up to 1,000 signals in one call (the seed's batch endpoint). One invalid or failed signal never
    * fails the others: it is reported in `errors` and counted in `failed`.
+   * Role: `producer`; `operator` when `rescore` is set.
    *
    * @generated from rpc glm3.scoring.v1.ScoringService.BatchScore
    */
@@ -1281,6 +1384,9 @@ export const ScoringService: GenService<{
    * moves about 3.7k messages/s but about 70k signals/s at 100 signals per message. A frame of one signal
    * works too (handy with grpcurl).
    *
+   * Role: `producer`; `operator` for a frame with `rescore` set (the stream then ends with
+   * `PERMISSION_DENIED`).
+   *
    * The server keeps a bounded number of signals in flight per stream and stops reading while that window
    * is full, so a producer that sends faster than results are consumed is slowed down by HTTP/2 flow
    * control. An invalid signal is answered with its own error result; the stream goes on. A result is sent
@@ -1296,6 +1402,7 @@ export const ScoringService: GenService<{
   /**
    * Upload-only variant for producers that do not need results one by one: stream signal frames in, get
    * one summary out when the client half-closes. An upload that carries no signal at all is INVALID_ARGUMENT.
+   * Role: `producer`; `operator` for a frame with `rescore` set.
    *
    * @generated from rpc glm3.scoring.v1.ScoringService.ScoreUpload
    */
@@ -1306,6 +1413,7 @@ export const ScoringService: GenService<{
   },
   /**
    * Returns one stored candidate by candidate id or by signal id (its latest version).
+   * Role: `reader`.
    *
    * @generated from rpc glm3.scoring.v1.ScoringService.GetCandidate
    */
@@ -1316,6 +1424,7 @@ export const ScoringService: GenService<{
   },
   /**
    * Lists stored candidates with filters and ordering, paged (AIP-158).
+   * Role: `reader`.
    *
    * @generated from rpc glm3.scoring.v1.ScoringService.ListCandidates
    */
@@ -1327,6 +1436,7 @@ export const ScoringService: GenService<{
   /**
    * Full-text search over candidates' title, description and reasoning (and vector search when the server
    * has an embedding endpoint configured).
+   * Role: `reader`.
    *
    * @generated from rpc glm3.scoring.v1.ScoringService.SearchCandidates
    */
@@ -1336,7 +1446,8 @@ export const ScoringService: GenService<{
     output: typeof SearchCandidatesResponseSchema;
   },
   /**
-   * Records what really happened to a candidate, so verdict quality can be measured.
+   * Records what really happened to a candidate, so verdict quality can be measured. `submitted_by` is the authenticated principal once
+   * authentication is configured. Role: `operator`.
    *
    * @generated from rpc glm3.scoring.v1.ScoringService.SubmitFeedback
    */
@@ -1347,6 +1458,7 @@ export const ScoringService: GenService<{
   },
   /**
    * Counts, distributions and latencies of scoring, plus the service's health facts.
+   * Role: `reader`.
    *
    * @generated from rpc glm3.scoring.v1.ScoringService.GetScoringStats
    */
@@ -1354,6 +1466,17 @@ export const ScoringService: GenService<{
     methodKind: "unary";
     input: typeof GetScoringStatsRequestSchema;
     output: typeof GetScoringStatsResponseSchema;
+  },
+  /**
+   * Lists audit events (every call that changed state, every denied call), newest first, paged (AIP-158).
+   * Role: `operator`.
+   *
+   * @generated from rpc glm3.scoring.v1.ScoringService.ListAuditEvents
+   */
+  listAuditEvents: {
+    methodKind: "unary";
+    input: typeof ListAuditEventsRequestSchema;
+    output: typeof ListAuditEventsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_glm3_scoring_v1_scoring_service, 0);
