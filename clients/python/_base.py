@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Self
 import grpc
 
 from glm3.client._channel import (
+    DEFAULT,
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_TIMEOUT_S,
     CallSettings,
@@ -20,7 +21,9 @@ from glm3.client._channel import (
     deadline_left,
     retry_delays,
 )
+from glm3.client._requests import AuditOutcomes, TimeLike, audit_filters
 from glm3.client.errors import Glm3Error, error_from_rpc_error
+from glm3.client.pagers import AsyncPager, Pager
 
 Metadata = Sequence[tuple[str, str]] | None
 _DEFAULT_RETRY = RetryPolicy()
@@ -30,6 +33,7 @@ class _ClientBase:
     """Options shared by the sync and async clients (see `ScoringClient` for what they mean)."""
 
     _stub_class: ClassVar[Any]
+    _messages: ClassVar[Any]  # the service's *_service_pb2 module
     _service: ClassVar[str]
     default_target: ClassVar[str]
 
@@ -40,6 +44,8 @@ class _ClientBase:
         channel: Any = None,
         secure: bool = False,
         root_certificates: bytes | None = None,
+        certificate_chain: bytes | None = None,
+        private_key: bytes | None = None,
         credentials: grpc.ChannelCredentials | None = None,
         token: str | None = None,
         timeout: float | None = DEFAULT_TIMEOUT_S,
@@ -56,6 +62,8 @@ class _ClientBase:
                 target=self.target or self.default_target,
                 secure=secure,
                 root_certificates=root_certificates,
+                certificate_chain=certificate_chain,
+                private_key=private_key,
                 credentials=credentials,
                 retry=retry,
                 max_send_message_bytes=max_send_message_bytes,
@@ -63,7 +71,9 @@ class _ClientBase:
                 options=tuple(options),
                 services=(self._service,),
             )
-        self._secure = secure or root_certificates is not None or credentials is not None
+        if (certificate_chain is None) != (private_key is None):
+            raise ValueError("certificate_chain and private_key go together (mutual TLS): pass both or neither")
+        self._secure = secure or root_certificates is not None or credentials is not None or certificate_chain is not None
 
     def __repr__(self) -> str:  # never shows the token
         where = self.target or "injected channel"
@@ -128,6 +138,33 @@ class SyncClient(_ClientBase):
             time.sleep(delay)
         raise Glm3Error("unreachable")  # pragma: no cover
 
+    def list_audit_events(
+        self,
+        *,
+        principal: str = "",
+        method: str = "",
+        start_time: TimeLike = None,
+        end_time: TimeLike = None,
+        outcomes: AuditOutcomes = None,
+        page_size: int = 0,
+        timeout: Timeout = DEFAULT,
+        metadata: Metadata = None,
+    ) -> Pager[Any, Any]:
+        """Every audit event matching the filters (calls that changed state, denied calls), newest first (a
+        lazy pager of `glm3.audit.v1.AuditEvent`). `outcomes` takes names: succeeded, failed, denied.
+        Needs the operator role."""
+        request = audit_filters(
+            self._messages.ListAuditEventsRequest(), principal, method, start_time, end_time, outcomes, page_size
+        )
+
+        def fetch(token: str) -> Any:
+            page = type(request)()
+            page.CopyFrom(request)
+            page.page_token = token
+            return self._unary("ListAuditEvents", page, timeout, metadata)
+
+        return Pager(fetch, "events")
+
 
 class AsyncClient(_ClientBase):
     """A client on a `grpc.aio.Channel`; an async context manager that closes the channel it opened.
@@ -188,3 +225,30 @@ class AsyncClient(_ClientBase):
                     raise error from exc
             await asyncio.sleep(delay)
         raise Glm3Error("unreachable")  # pragma: no cover
+
+    def list_audit_events(
+        self,
+        *,
+        principal: str = "",
+        method: str = "",
+        start_time: TimeLike = None,
+        end_time: TimeLike = None,
+        outcomes: AuditOutcomes = None,
+        page_size: int = 0,
+        timeout: Timeout = DEFAULT,
+        metadata: Metadata = None,
+    ) -> AsyncPager[Any, Any]:
+        """Every audit event matching the filters (calls that changed state, denied calls), newest first (an
+        async pager of `glm3.audit.v1.AuditEvent`). `outcomes` takes names: succeeded, failed, denied.
+        Needs the operator role."""
+        request = audit_filters(
+            self._messages.ListAuditEventsRequest(), principal, method, start_time, end_time, outcomes, page_size
+        )
+
+        async def fetch(token: str) -> Any:
+            page = type(request)()
+            page.CopyFrom(request)
+            page.page_token = token
+            return await self._unary("ListAuditEvents", page, timeout, metadata)
+
+        return AsyncPager(fetch, "events")

@@ -18,7 +18,9 @@ server shutting down and proxies answering UNAVAILABLE are.
 Auth. The token is sent as `authorization: Bearer <token>` metadata on every call, added by the client
 rather than by call credentials, so it works on plaintext loopback channels and on injected channels alike.
 It is never logged and never shown by `repr`. Sending it over a plaintext channel to another host exposes
-it: use `secure=True` (or `root_certificates`) outside loopback.
+it: use `secure=True` (or `root_certificates`) outside loopback. For servers that require mutual TLS, pass
+`certificate_chain` and `private_key` (PEM bytes): the certificate's identity is then the caller's
+principal and no token is needed.
 """
 
 from __future__ import annotations
@@ -52,13 +54,14 @@ OPS_SERVICE = "glm3.ops.v1.OpsService"
 
 # Unary methods that change nothing: retried on UNAVAILABLE through the service config.
 IDEMPOTENT_METHODS: Final[Mapping[str, tuple[str, ...]]] = {
-    SCORING_SERVICE: ("GetCandidate", "ListCandidates", "SearchCandidates", "GetScoringStats"),
+    SCORING_SERVICE: ("GetCandidate", "ListCandidates", "SearchCandidates", "GetScoringStats", "ListAuditEvents"),
     OPS_SERVICE: (
         "CheckHealth",
         "Diagnose",
         "FindSimilarIssues",
         "GetAgentStatus",
         "ListAlerts",
+        "ListAuditEvents",
         "ListRunbooks",
     ),
 }
@@ -138,6 +141,9 @@ class ChannelSettings:
     target: str
     secure: bool = False
     root_certificates: bytes | None = None
+    # A client certificate (PEM chain and key) for servers that require mutual TLS; implies TLS.
+    certificate_chain: bytes | None = None
+    private_key: bytes | None = None
     credentials: grpc.ChannelCredentials | None = None
     retry: RetryPolicy | None = field(default_factory=RetryPolicy)
     max_send_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
@@ -160,8 +166,12 @@ class ChannelSettings:
     def channel_credentials(self) -> grpc.ChannelCredentials | None:
         if self.credentials is not None:
             return self.credentials
-        if self.secure or self.root_certificates is not None:
-            return grpc.ssl_channel_credentials(root_certificates=self.root_certificates)
+        if self.secure or self.root_certificates is not None or self.certificate_chain is not None:
+            return grpc.ssl_channel_credentials(
+                root_certificates=self.root_certificates,
+                private_key=self.private_key,
+                certificate_chain=self.certificate_chain,
+            )
         return None
 
     def sync_channel(self) -> grpc.Channel:

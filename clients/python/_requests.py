@@ -13,6 +13,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 from google.protobuf import duration_pb2, json_format, message, struct_pb2, timestamp_pb2
 
+from glm3.audit.v1 import audit_pb2
 from glm3.client.errors import client_invalid_argument
 from glm3.client.signals import SignalLike, timestamp_from, to_signal
 from glm3.ops.v1 import ops_pb2
@@ -187,6 +188,32 @@ def scoring_stats(start_time: TimeLike | None, end_time: TimeLike | None) -> sco
     return scoring.GetScoringStatsRequest(
         start_time=timestamp(start_time, "start_time"), end_time=timestamp(end_time, "end_time")
     )
+
+
+# -- audit (both services) -------------------------------------------------------------------------------
+
+AuditOutcomes: TypeAlias = Iterable[int | str] | int | str | None
+
+
+def audit_filters(
+    request: M,
+    principal: str,
+    method: str,
+    start_time: TimeLike | None,
+    end_time: TimeLike | None,
+    outcomes: AuditOutcomes,
+    page_size: int,
+) -> M:
+    """Fills either service's ListAuditEventsRequest."""
+    request.principal = principal  # type: ignore[attr-defined]
+    request.method = method  # type: ignore[attr-defined]
+    request.page_size = page_size  # type: ignore[attr-defined]
+    for name, value in (("start_time", start_time), ("end_time", end_time)):
+        stamp = timestamp(value, name)
+        if stamp is not None:
+            getattr(request, name).CopyFrom(stamp)
+    request.outcomes.extend(enum_values(audit_pb2.AuditOutcome, outcomes, "AUDIT_OUTCOME_", "outcomes"))  # type: ignore[attr-defined]
+    return request
 
 
 # -- ops -----------------------------------------------------------------------------------------------

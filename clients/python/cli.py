@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from glm3.client import cli_ops, cli_score, cli_scoring
+from glm3.client import cli_access, cli_ops, cli_score, cli_scoring
 from glm3.client.cli_format import write_json
 from glm3.client.cli_ops import ALERT_LEVELS, ALERT_STATES
 from glm3.client.cli_scoring import ORDERS, VERDICTS, parse_since, verdict_list
@@ -111,7 +111,21 @@ class Context:
         token = args.token if args.token is not None else os.environ.get("GLM3_TOKEN") or None
         if token is not None and (not token.strip() or any(c in token for c in "\r\n")):
             raise UsageError("the token (--token or $GLM3_TOKEN) must be non-empty and on one line")
-        options: dict[str, Any] = {"secure": bool(args.tls), "root_certificates": root_certificates, "token": token}
+        if bool(args.cert) != bool(args.key):
+            raise UsageError("--cert and --key go together (mutual TLS): give both or neither")
+        certificate_chain = private_key = None
+        if args.cert:
+            with open(args.cert, "rb") as handle:
+                certificate_chain = handle.read()
+            with open(args.key, "rb") as handle:
+                private_key = handle.read()
+        options: dict[str, Any] = {
+            "secure": bool(args.tls),
+            "root_certificates": root_certificates,
+            "certificate_chain": certificate_chain,
+            "private_key": private_key,
+            "token": token,
+        }
         if args.timeout is not None:
             options["timeout"] = args.timeout
         return options
@@ -166,8 +180,12 @@ def run_health(args: argparse.Namespace, ctx: Context) -> int:
     """`glm3 health`: grpc.health.v1 Check; exit 0 only when SERVING."""
     options = ctx.client_options()
     credentials = None
-    if options["secure"] or options["root_certificates"]:
-        credentials = grpc.ssl_channel_credentials(root_certificates=options["root_certificates"])
+    if options["secure"] or options["root_certificates"] or options["certificate_chain"]:
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=options["root_certificates"],
+            private_key=options["private_key"],
+            certificate_chain=options["certificate_chain"],
+        )
     channel = (
         grpc.secure_channel(ctx.target, credentials) if credentials is not None else grpc.insecure_channel(ctx.target)
     )
@@ -238,8 +256,14 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
     group.add_argument("--token", metavar="TOKEN", default=default(None), help="bearer token (default $GLM3_TOKEN)")
     group.add_argument("--tls", action="store_true", default=default(False), help="connect with TLS (system root certificates)")
     group.add_argument(
-        "--ca-file", metavar="PEM", default=default(None), help="TLS with these root certificates instead (implies --tls)"
+        "--ca", "--ca-file", dest="ca_file", metavar="PEM", default=default(None),
+        help="TLS with these root certificates instead of the system's (implies --tls)",
     )
+    group.add_argument(
+        "--cert", metavar="PEM", default=default(None),
+        help="client certificate chain for mutual TLS (with --key; implies --tls): its identity is your principal",
+    )
+    group.add_argument("--key", metavar="PEM", default=default(None), help="private key of --cert")
     group.add_argument("--json", action="store_true", default=default(False), help="JSON Lines on stdout instead of tables")
 
 
@@ -371,11 +395,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     ack = command(ops_commands, "ack", "acknowledge an open alert", cli_ops.run_ack, "ops")
     ack.add_argument("alert_id", metavar="ALERT_ID")
-    ack.add_argument("--by", required=True, metavar="NAME", help="who acknowledges it")
+    ack.add_argument(
+        "--by", default=os.environ.get("USER") or "glm3", metavar="NAME",
+        help="who acknowledges it (default $USER); a server with authentication records your principal instead",
+    )
     ack.add_argument("--comment", metavar="TEXT")
 
     command(ops_commands, "status", "the agent's counters and escalation criteria", cli_ops.run_status, "ops")
+    add_audit_options(command(ops_commands, "audit", "the ops server's audit trail (operator role)", cli_access.run_audit, "ops"))
+
+    # access: the audit trail, tokens for a principals file
+    add_audit_options(
+        command(
+            commands, "audit", "audit events of the scoring server: state changes and denials, newest first (operator role)",
+            cli_access.run_audit, "scoring",
+            description="Audit events (every call that changed state, every denied call), newest first. Servers that "
+            "share a storage URI share one audit trail; `glm3 ops audit` asks the ops server.",
+        )
+    )
+    token = commands.add_parser("token", help="make bearer tokens for a server's principals file (offline)")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="COMMAND")
+    create = command(
+        token_commands, "create", "a new random token and the principals-file entry that stores its SHA-256",
+        cli_access.run_token_create, "scoring",
+    )
+    create.add_argument("--name", required=True, metavar="PRINCIPAL", help="who the token is for (audit trail name)")
+    create.add_argument(
+        "--role", required=True, action="append", choices=cli_access.ROLES,
+        help="a role of the principal; repeat for several (operator includes reader)",
+    )
+    command(token_commands, "hash", "the SHA-256 of a token read from stdin, for a principals file", cli_access.run_token_hash, "scoring")
     return parser
+
+
+def add_audit_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--principal", metavar="NAME", help="only this principal's calls")
+    parser.add_argument("--method", metavar="NAME", help="only this method (Resolve, or /glm3.ops.v1.OpsService/Resolve)")
+    parser.add_argument("--outcome", choices=cli_access.AUDIT_OUTCOMES, action="append", help="only this outcome; repeatable")
+    parser.add_argument("--since", type=parse_since, metavar="TIME", help="events at or after TIME (ISO 8601 or 24h, 7d)")
+    parser.add_argument("--until", type=parse_since, metavar="TIME", help="events before TIME")
+    parser.add_argument("--limit", type=_int_range(0), default=50, metavar="N", help="at most N rows (default 50; 0: all)")
 
 
 def add_stream_options(parser: argparse.ArgumentParser) -> None:

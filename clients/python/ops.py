@@ -45,6 +45,7 @@ class OpsClient(SyncClient):
     """Sync client of the ops service; a context manager owning its channel. Options as `ScoringClient`
     (default target 127.0.0.1:50052)."""
 
+    _messages = pb
     _stub_class = pb_grpc.OpsServiceStub
     _service = OPS_SERVICE
     default_target = DEFAULT_OPS_TARGET
@@ -183,6 +184,7 @@ class AsyncOpsClient(AsyncClient):
     """Async client of the ops service; same options and methods as `OpsClient`, as coroutines (the watches
     return streams for `async for`, the list a pager for `async for`)."""
 
+    _messages = pb
     _stub_class = pb_grpc.OpsServiceStub
     _service = OPS_SERVICE
     default_target = DEFAULT_OPS_TARGET

@@ -70,6 +70,7 @@ class ScoringClient(SyncClient):
     (it is not closed by the client, and channel-level options such as retries are the owner's).
     """
 
+    _messages = pb
     _stub_class = pb_grpc.ScoringServiceStub
     _service = SCORING_SERVICE
     default_target = DEFAULT_SCORING_TARGET
@@ -282,6 +283,7 @@ class AsyncScoringClient(AsyncClient):
     """Async client of the scoring service; an async context manager owning its channel. Same options and
     methods as `ScoringClient`, as coroutines; `score_stream` also takes an async iterable."""
 
+    _messages = pb
     _stub_class = pb_grpc.ScoringServiceStub
     _service = SCORING_SERVICE
     default_target = DEFAULT_SCORING_TARGET

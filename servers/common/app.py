@@ -12,10 +12,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import CollectorRegistry
 
+from glm3.servers.common.access import AccessInterceptor
+from glm3.servers.common.auth import Authenticator
 from glm3.servers.common.health import DependencyProbe, HealthReporter, HealthServicer
 from glm3.servers.common.interceptors import default_interceptors
 from glm3.servers.common.metrics import MetricsServer, RpcMetrics, listen, new_registry
-from glm3.servers.common.settings import BaseSettings
+from glm3.servers.common.settings import BaseSettings, is_loopback
+from glm3.servers.common.tls import ServerCertificates
+from glm3.servers.storage.audit import AuditLog
 
 log = logging.getLogger("glm3.server")
 
@@ -40,6 +44,8 @@ class ServerDeps:
     extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = field(default_factory=list)
     # The process's metrics: what make_deps handed to the components it built; RPC metrics join it here.
     registry: CollectorRegistry = field(default_factory=new_registry)
+    # Where state-changing and denied calls are recorded (None: not recorded, in tests of other things).
+    audit: AuditLog | None = None
 
 
 def grpc_options(settings: BaseSettings) -> list[tuple[str, int]]:
@@ -77,6 +83,8 @@ class Glm3Server:
         self._grace = grace
         self._stopped = asyncio.Event()
         self._stopping = False
+        self.access: AccessInterceptor | None = None
+        self.certificates: ServerCertificates | None = None
 
     async def start(self) -> None:
         await self.health.start()  # statuses are set before the first client can ask
@@ -123,10 +131,23 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
 
     Must be called with an event loop running. Raises OSError when the address (or, when metrics are
     served, their port on the same host) cannot be bound; `Glm3Server.metrics_port` is the one bound.
+    Raises ConfigError when the TLS or principals files cannot be used.
     """
     s = settings.server
+    authenticator = (
+        Authenticator(settings.auth.principals_file, reload_interval_s=settings.auth.reload_interval_s)
+        if settings.auth.enabled
+        else None
+    )
+    certificates = (
+        ServerCertificates(s.tls, reload_interval_s=settings.auth.reload_interval_s) if s.tls.enabled else None
+    )
+    access = AccessInterceptor(authenticator, deps.audit)
+    interceptors = default_interceptors(RpcMetrics(deps.registry))
+    # Inside the access log and the metrics (denials are logged and counted), outside the error mapping.
+    interceptors.insert(len(interceptors) - 1, access)
     server = grpc.aio.server(
-        interceptors=[*default_interceptors(RpcMetrics(deps.registry)), *deps.extra_interceptors],
+        interceptors=[*interceptors, *deps.extra_interceptors],
         options=grpc_options(settings),
         maximum_concurrent_rpcs=s.max_concurrent_rpcs,
     )
@@ -137,17 +158,27 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
 
     names = [b.full_name for b in deps.services]
-    reflection.enable_server_reflection(
-        [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
-        server,
-    )
+    if s.reflection_enabled:
+        reflection.enable_server_reflection(
+            [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
+            server,
+        )
     address = f"{s.host}:{s.port}"
     try:
-        port = server.add_insecure_port(address)
+        if certificates is not None:
+            port = server.add_secure_port(address, certificates.credentials())
+        else:
+            port = server.add_insecure_port(address)
     except RuntimeError as exc:
         raise OSError(f"cannot listen on {address}: {exc}") from None
     if port == 0:
         raise OSError(f"cannot listen on {address}")
+    if not is_loopback(s.host) and not (certificates is not None and authenticator is not None):
+        log.warning(
+            "listening on a non-loopback address without TLS and authentication (server.allow_insecure): "
+            "anyone who reaches the port can call every RPC",
+            extra={"address": address, "tls": certificates is not None, "auth": authenticator is not None},
+        )
     metrics = MetricsServer(deps.registry, listen(s.host, settings.metrics.port)) if settings.metrics.enabled else None
     reporter = HealthReporter(
         health_servicer,
@@ -156,4 +187,6 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
         interval=s.dependency_probe_interval_s,
         timeout=s.dependency_probe_timeout_s,
     )
-    return Glm3Server(server, reporter, deps.closers, s.shutdown_grace_s, metrics), port
+    built = Glm3Server(server, reporter, deps.closers, s.shutdown_grace_s, metrics)
+    built.access, built.certificates = access, certificates
+    return built, port

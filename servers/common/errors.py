@@ -78,6 +78,18 @@ class ResourceExhausted(Glm3Error):
     default_reason = "RESOURCE_EXHAUSTED"
 
 
+class Unauthenticated(Glm3Error):
+    """The caller could not be identified: no credential, or one the server does not know."""
+
+    default_reason = "UNAUTHENTICATED"
+
+
+class PermissionDenied(Glm3Error):
+    """The caller is known but lacks the role the call needs."""
+
+    default_reason = "ROLE_REQUIRED"
+
+
 class Unavailable(Glm3Error):
     """A dependency (storage, LLM) cannot be reached now; retrying later may succeed."""
 

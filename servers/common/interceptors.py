@@ -102,12 +102,11 @@ class RequestIdInterceptor(AroundInterceptor):
     ) -> AsyncIterator[None]:
         given = _metadata_value(details, REQUEST_ID_KEY)
         request_id = given if given and _REQUEST_ID_OK.match(given) else uuid.uuid4().hex
-        token = request_id_var.set(request_id)
-        try:
-            await context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
-            yield
-        finally:
-            request_id_var.reset(token)
+        # Set, never reset: gRPC runs each RPC in a task of its own, so the value ends with the call; a reset
+        # fails when a cancelled stream is finalised in another context.
+        request_id_var.set(request_id)
+        await context.send_initial_metadata(((REQUEST_ID_KEY, request_id),))
+        yield
 
 
 def _code_name(code: Any) -> str:

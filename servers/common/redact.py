@@ -87,6 +87,8 @@ _PATTERNS: list[tuple[re.Pattern[str], _Replacement]] = [
     (re.compile(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{10,}"), REDACTED),
     # AWS access key ids.
     (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b"), REDACTED),
+    # This project's own bearer tokens (`glm3 token create`).
+    (re.compile(r"\bglm3_[A-Za-z0-9_\-]{40,}"), REDACTED),
     # GitHub tokens (classic and fine-grained).
     (re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,}"), REDACTED),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), REDACTED),
@@ -120,7 +122,7 @@ _PATTERNS: list[tuple[re.Pattern[str], _Replacement]] = [
 _TRIGGERS = (
     "private key", "://", "authorization", "bearer", "hooks.slack.com", "eyj", "sk-", "_live_", "_test_",
     "akia", "asia", "agpa", "aida", "aroa", "aipa", "anpa", "anva", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
-    "github_pat_", "xox", "aiza",
+    "github_pat_", "xox", "aiza", "glm3_",
     # the key names of the key=value pattern (_SECRET_WORDS, every spelling)
     "password", "passwd", "passphrase", "secret", "api_key", "api-key", "apikey", "access_key", "access-key",
     "accesskey", "private_key", "private-key", "privatekey", "token", "credential", "cookie", "session_id",

@@ -8,14 +8,25 @@ value came from.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlparse
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 MIB = 1024 * 1024
 ENV_PREFIX = "GLM3_"
@@ -57,6 +68,41 @@ def _optional_secret_http_url(value: SecretStr | None) -> SecretStr | None:
 HttpUrlStr = Annotated[str, AfterValidator(_http_url_with_host)]
 OptionalHttpUrlStr = Annotated[str | None, AfterValidator(_optional_http_url)]
 OptionalSecretHttpUrl = Annotated[SecretStr | None, AfterValidator(_optional_secret_http_url)]
+
+
+class TlsSection(Section):
+    cert_file: str = Field(
+        "", description="PEM certificate chain of the server; set with key_file, the server speaks only TLS"
+    )
+    key_file: str = Field("", description="PEM private key of cert_file")
+    client_ca_file: str = Field(
+        "",
+        description="PEM CA certificates: set, every client must present a certificate they signed (mutual "
+        "TLS), and its identity (DNS SAN, else CN) is the caller's principal",
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.cert_file)
+
+    @model_validator(mode="after")
+    def _pair(self) -> TlsSection:
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("cert_file and key_file go together: set both or neither")
+        if self.client_ca_file and not self.cert_file:
+            raise ValueError("client_ca_file needs cert_file and key_file (mutual TLS is TLS first)")
+        return self
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine only (127.0.0.0/8, ::1, localhost)."""
+    name = host.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 class ServerSection(Section):
@@ -103,6 +149,36 @@ class ServerSection(Section):
     dependency_probe_timeout_s: float = Field(
         2.0, gt=0, description="a dependency probe slower than this counts as failed"
     )
+    reflection: bool | None = Field(
+        None,
+        description="serve gRPC server reflection (grpcurl list/describe); unset: on only while host is loopback. "
+        "With authentication configured, reflection needs a valid credential",
+    )
+    allow_insecure: bool = Field(
+        False,
+        description="allow listening on a non-loopback host without TLS and authentication (logged as a warning "
+        "at start); false: such a server refuses to start",
+    )
+    tls: TlsSection = Field(TlsSection(), description="TLS of the gRPC port (section server.tls)")
+
+    @property
+    def reflection_enabled(self) -> bool:
+        return is_loopback(self.host) if self.reflection is None else self.reflection
+
+
+class AuthSection(Section):
+    principals_file: str = Field(
+        "",
+        description="YAML file of who may call: principals with roles, bearer tokens stored as SHA-256 hashes, "
+        "and client-certificate identities; re-read when it changes. Empty: no authentication (loopback only)",
+    )
+    reload_interval_s: float = Field(
+        2.0, gt=0, description="seconds between checks of principals_file and the TLS files for changes"
+    )
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.principals_file)
 
 
 class LogSection(Section):
@@ -207,9 +283,30 @@ class BaseSettings(Section):
     """Sections both servers have. Each server's settings add their own sections."""
 
     server: ServerSection = ServerSection()
+    auth: AuthSection = AuthSection()
     log: LogSection = LogSection()
     storage: StorageSection = StorageSection()
     metrics: MetricsSection = MetricsSection()
+
+
+    @model_validator(mode="after")
+    def _secure_by_default(self) -> BaseSettings:
+        s = self.server
+        if s.tls.client_ca_file and not self.auth.enabled:
+            raise ValueError(
+                "server.tls.client_ca_file needs auth.principals_file, which maps certificate identities to roles"
+            )
+        if not is_loopback(s.host) and not s.allow_insecure and not (s.tls.enabled and self.auth.enabled):
+            missing = " and ".join(
+                name
+                for name, ok in (("TLS (server.tls.cert_file)", s.tls.enabled), ("authentication (auth.principals_file)", self.auth.enabled))
+                if not ok
+            )
+            raise ValueError(
+                f"server.host {s.host} is not loopback: listening there needs {missing}, "
+                "or server.allow_insecure: true"
+            )
+        return self
 
 
 S = TypeVar("S", bound=BaseSettings)
@@ -277,13 +374,25 @@ def load_settings(
 
     warnings: list[str] = []
     for section, section_model in sections.items():
+        known_vars: set[str] = set()
         for key, field in section_model.model_fields.items():
+            nested = _sections(section_model).get(key)
+            if nested is not None:  # a section inside a section: server.tls.cert_file, GLM3_SERVER_TLS_CERT_FILE
+                for sub in nested.model_fields:
+                    var = env_var(section, f"{key}_{sub}")
+                    known_vars.add(var)
+                    if var in environ:
+                        values = data.setdefault(section, {}).setdefault(key, {})
+                        if isinstance(values, dict):
+                            values[sub] = environ[var]
+                        sources[(section, key)] = var
+                continue
+            known_vars.add(env_var(section, key))
             for var in [*_env_aliases(field), env_var(section, key)]:
                 if var in environ:
                     data.setdefault(section, {})[key] = environ[var]
                     sources[(section, key)] = var
         prefix = f"{ENV_PREFIX}{section.upper()}_"
-        known_vars = {env_var(section, key) for key in section_model.model_fields}
         for var in environ:
             if var.startswith(prefix) and var not in known_vars:
                 warnings.append(f"ignoring unknown environment variable {var}")
@@ -298,14 +407,36 @@ def load_settings(
         err = exc.errors()[0]
         loc = [str(part) for part in err["loc"]]
         key = ".".join(loc)
+        if not loc:  # a rule across sections (BaseSettings' own validator): its message names the keys
+            raise ConfigError(mask_url_credentials(err["msg"].removeprefix("Value error, "))) from None
         source = sources.get((loc[0], loc[1]) if len(loc) > 1 else (loc[0], ""), "defaults")
         if err["type"] == "extra_forbidden":
             raise ConfigError(f"unknown key '{key}' in {source}") from None
         value = err.get("input")
-        shown = "***" if "key" in key or "secret" in key else repr(value)
+        shown = "***" if "key" in key or "secret" in key else mask_url_credentials(repr(value))
         message = err["msg"].removeprefix("Value error, ")
         more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        if isinstance(value, dict):  # a rule of a whole section (server.tls): the message names its keys
+            raise ConfigError(f"invalid {key} from {source}: {message}{more}") from None
         raise ConfigError(f"invalid {key} = {shown} from {source}: {message}{more}") from None
+
+
+def _flat_fields(section_model: type[Section]) -> list[tuple[str, Any]]:
+    """(key, field) of a section, a nested section's keys as `tls.cert_file`."""
+    out: list[tuple[str, Any]] = []
+    nested = _sections(section_model)
+    for key, field in section_model.model_fields.items():
+        if key in nested:
+            out.extend((f"{key}.{sub}", f) for sub, f in nested[key].model_fields.items())
+        else:
+            out.append((key, field))
+    return out
+
+
+def _get_path(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
 
 
 def describe_options(model: type[BaseSettings]) -> str:
@@ -313,18 +444,37 @@ def describe_options(model: type[BaseSettings]) -> str:
     lines = ["configuration (YAML section.key / environment variable, default: meaning):"]
     for section, section_model in _sections(model).items():
         defaults = _section_default(model, section)
-        for key, field in section_model.model_fields.items():
-            default = getattr(defaults, key)
+        for key, field in _flat_fields(section_model):
+            default = _get_path(defaults, key)
             shown = "unset" if default in (None, "") else default
             if isinstance(default, SecretStr):
                 shown = "***"
             aliases = _env_aliases(field)
-            env = env_var(section, key) + (f" (or {', '.join(aliases)})" if aliases else "")
+            env = env_var(section, key.replace(".", "_")) + (f" (or {', '.join(aliases)})" if aliases else "")
             lines.append(f"  {section}.{key} / {env}, default {shown}:")
             lines.append(f"      {field.description}")
     return "\n".join(lines)
 
 
+def mask_url_credentials(text: str) -> str:
+    """`text` with the password of every `scheme://user:password@host` in it replaced by `***`."""
+    return _URL_CREDENTIALS.sub(r"\g<head>***@", text)
+
+
+_URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s:/@?#]*:)[^\s/?#]+@")
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_url_credentials(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
 def redacted_dump(settings: BaseSettings) -> dict[str, Any]:
-    """The settings as plain data with secrets masked, for logs and `--print-config`."""
-    return settings.model_dump(mode="json")
+    """The settings as plain data with secrets masked (SecretStr fields, passwords inside URLs), for logs
+    and `--print-config`."""
+    return _masked(settings.model_dump(mode="json"))

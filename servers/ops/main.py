@@ -19,6 +19,7 @@ from glm3.servers.ops.runbooks import Cooldown, RunbookCatalog, RunbookExecutor
 from glm3.servers.ops.servicer import SERVICE_NAME, OpsServicer
 from glm3.servers.ops.settings import OpsSettings
 from glm3.servers.ops.webhook import WebhookSender
+from glm3.servers.storage.audit import AuditLog
 from glm3.servers.storage.database import Database
 
 PROG = "glm3-ops-server"
@@ -39,6 +40,7 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
 
         embedder = Embedder(settings.embedding, settings.llm)
     learning = await LearningStore.open(database, embedder=embedder)
+    audit = await AuditLog.open(database, PROG)
     registry = new_registry()
     runner = CheckRunner(settings.host_checks, settings.services.checks, reader=reader)  # type: ignore[arg-type]
 
@@ -82,10 +84,11 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
             await embedder.close()
 
     return ServerDeps(
-        services=[ServiceBinding(SERVICE_NAME, OpsServicer(agent), pb_grpc.add_OpsServiceServicer_to_server)],
+        services=[ServiceBinding(SERVICE_NAME, OpsServicer(agent, audit=audit), pb_grpc.add_OpsServiceServicer_to_server)],
         probes=[DependencyProbe("storage", database.probe)],
-        closers=[stop_agent, learning.close, close_clients, database.close],
+        closers=[stop_agent, learning.close, audit.close, close_clients, database.close],
         registry=registry,
+        audit=audit,
     )
 
 

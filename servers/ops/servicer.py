@@ -15,11 +15,14 @@ import grpc
 from glm3.ops.v1 import ops_pb2
 from glm3.ops.v1 import ops_service_pb2 as pb
 from glm3.ops.v1 import ops_service_pb2_grpc as pb_grpc
+from glm3.servers.common.access import audit_note, current_principal
+from glm3.servers.common.audit_rpc import list_audit_events
 from glm3.servers.common.errors import FieldViolation, InvalidArgument, ResourceExhausted
 from glm3.servers.ops import convert
 from glm3.servers.ops.agent import OpsAgent, overall
 from glm3.servers.ops.learning import resolution_violations
 from glm3.servers.ops.models import Alert, AlertLevel, CheckResult
+from glm3.servers.storage.audit import AuditLog
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["OpsService"].full_name
 
@@ -77,9 +80,15 @@ def _after_token(token: str, fingerprint: str) -> tuple[str, str]:
         ) from None
 
 
+def _author() -> str:
+    """Who teaches the learning store or runs a runbook: the caller's principal (`anonymous` without auth)."""
+    return current_principal().name
+
+
 class OpsServicer(pb_grpc.OpsServiceServicer):
-    def __init__(self, agent: OpsAgent) -> None:
+    def __init__(self, agent: OpsAgent, *, audit: AuditLog | None = None) -> None:
         self.agent = agent
+        self.audit = audit
 
     # -- health -------------------------------------------------------------------------------------
 
@@ -164,7 +173,14 @@ class OpsServicer(pb_grpc.OpsServiceServicer):
                 reason="RUNBOOK_NOT_APPLICABLE",
             )
         result, recorded = await self.agent.resolve(
-            runbook.id, issue, request.service, dry_run=request.dry_run, diagnosis=diagnosis
+            runbook.id, issue, request.service, dry_run=request.dry_run, diagnosis=diagnosis, recorded_by=_author()
+        )
+        audit_note(
+            steps=[f"{s.name}: {'ok' if s.ok else 'failed'}" + (f" ({s.message[:200]})" if s.message else "") for s in result.steps],
+            issue_name=issue,
+            service=request.service,
+            dry_run=request.dry_run,
+            status=result.status.value,
         )
         response = pb.ResolveResponse(result=convert.resolution_result_to_pb(result))
         if recorded is not None:
@@ -226,7 +242,9 @@ class OpsServicer(pb_grpc.OpsServiceServicer):
         if not request.alert_id:
             violations.append(FieldViolation("alert_id", "is required"))
         _raise_if(violations, "invalid acknowledgement")  # the alert manager checks the other fields
-        alert = self.agent.alerts.acknowledge(request.alert_id, request.acknowledged_by, request.comment)
+        principal = current_principal()
+        by = principal.name if principal.authenticated else request.acknowledged_by
+        alert = self.agent.alerts.acknowledge(request.alert_id, by, request.comment)
         return pb.AcknowledgeAlertResponse(alert=convert.alert_to_pb(alert))
 
     # -- learning -------------------------------------------------------------------------------------
@@ -242,7 +260,8 @@ class OpsServicer(pb_grpc.OpsServiceServicer):
         resolution = convert.resolution_from_pb(request.resolution, "resolution", violations)
         violations.extend(resolution_violations(resolution))  # every problem at once
         _raise_if(violations, "invalid resolution")
-        recorded = await self.agent.learning.record(resolution)
+        recorded = await self.agent.learning.record(resolution, recorded_by=_author())
+        audit_note(target=recorded.id, issue_name=recorded.issue_name)
         return pb.RecordResolutionResponse(resolution=convert.resolution_to_pb(recorded))
 
     async def FindSimilarIssues(
@@ -267,3 +286,8 @@ class OpsServicer(pb_grpc.OpsServiceServicer):
             status=convert.agent_status_to_pb(self.agent.agent_status()),
             escalation_criteria=convert.criteria_to_pb(self.agent.alerts.escalation.criteria),
         )
+
+    async def ListAuditEvents(
+        self, request: pb.ListAuditEventsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAuditEventsResponse:
+        return await list_audit_events(self.audit, request, pb.ListAuditEventsResponse)

@@ -14,6 +14,7 @@ from glm3.servers.scoring.heuristic import HeuristicScorer
 from glm3.servers.scoring.models import Scorer
 from glm3.servers.scoring.servicer import SERVICE_NAME, ScoringServicer
 from glm3.servers.scoring.settings import ScoringSettings
+from glm3.servers.storage.audit import AuditLog
 from glm3.servers.storage.candidates import CandidateStore
 from glm3.servers.storage.database import Database
 
@@ -53,7 +54,8 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         llm = LLMScorer(settings.llm, fallback=heuristic, metrics=metrics)
         scorer = llm
     engine = ScoringEngine(store, scorer, tuning.config(), llm=llm, metrics=metrics)
-    servicer = ScoringServicer(engine, stream_window=tuning.stream_window)
+    audit = await AuditLog.open(database, PROG)
+    servicer = ScoringServicer(engine, stream_window=tuning.stream_window, audit=audit)
 
     async def close_clients() -> None:
         if llm is not None:
@@ -65,8 +67,9 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         services=[ServiceBinding(SERVICE_NAME, servicer, pb_grpc.add_ScoringServiceServicer_to_server)],
         probes=[DependencyProbe("storage", database.probe)],
         # Pending candidates are committed before the database closes.
-        closers=[store.close, close_clients, database.close],
+        closers=[store.close, audit.close, close_clients, database.close],
         registry=registry,
+        audit=audit,
     )
 
 

@@ -13,6 +13,8 @@ from prometheus_client import Gauge
 from glm3.scoring.v1 import candidate_pb2, signal_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
 from glm3.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
+from glm3.servers.common.access import audit_note, current_principal
+from glm3.servers.common.audit_rpc import list_audit_events
 from glm3.servers.common.errors import FieldViolation, Glm3Error, InvalidArgument, NotFound
 from glm3.servers.common.status import to_rpc_status
 from glm3.servers.scoring.convert import (
@@ -26,6 +28,7 @@ from glm3.servers.scoring.convert import (
 from glm3.servers.scoring.engine import Outcome, ScoringEngine
 from glm3.servers.scoring.models import Feedback, ScoringConfig, Signal, new_id, utcnow
 from glm3.servers.scoring.validation import MAX_BATCH, validate_signal
+from glm3.servers.storage.audit import AuditLog
 from glm3.servers.storage.candidates import CandidateFilter
 
 log = logging.getLogger("glm3.scoring")
@@ -73,6 +76,12 @@ def _verdicts(values: Sequence[int], field: str) -> tuple:
     return tuple(VERDICT_FROM_PB[v] for v in values)
 
 
+def _author(given: str) -> str:
+    """Who did it: the authenticated principal; what the caller typed only on a server without auth."""
+    principal = current_principal()
+    return principal.name if principal.authenticated else given
+
+
 class Window:
     """Counts signals in flight on one stream; `acquire` waits while the window is full. `gauge` (the
     glm3_stream_signals_in_flight metric) follows the sum over every stream; `close` takes back what an
@@ -113,9 +122,10 @@ class _Item:
 
 
 class ScoringServicer(pb_grpc.ScoringServiceServicer):
-    def __init__(self, engine: ScoringEngine, *, stream_window: int = 1_000) -> None:
+    def __init__(self, engine: ScoringEngine, *, stream_window: int = 1_000, audit: AuditLog | None = None) -> None:
         self.engine = engine
         self.stream_window = stream_window
+        self.audit = audit
 
     # -- scoring ------------------------------------------------------------------------------------
 
@@ -130,6 +140,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         if violations:
             raise invalid_signal(violations, signal.id)
         outcome = await self.engine.score_one(signal, config, rescore=request.rescore, timeout=_time_left(context))
+        audit_note(target=outcome.candidate.signal_id, rescore=request.rescore, already_scored=outcome.already_scored)
         response = pb.ScoreResponse(success=True, already_scored=outcome.already_scored)
         candidate_to_pb(outcome.candidate, response.candidate)  # built in place: a nested message is copied
         return response
@@ -179,6 +190,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         outcomes, errors = await self._score_indexed(
             request.signals, 0, config, request.rescore, _time_left(context), "signals"
         )
+        audit_note(signals=count, failed=len(errors), rescore=request.rescore)
         response = pb.BatchScoreResponse(success=not errors, errors=errors, processed=count, failed=len(errors))
         for i in sorted(outcomes):
             candidate_to_pb(outcomes[i].candidate, response.candidates.add())
@@ -221,6 +233,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             processed += count
             failed += len(frame_errors)
             errors.extend(frame_errors[: max(0, MAX_UPLOAD_ERRORS - len(errors))])
+        audit_note(signals=processed, failed=failed)
         if processed == 0:
             raise InvalidArgument(
                 "the upload carried no signal", [FieldViolation("signals", "send at least one signal")]
@@ -267,6 +280,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                     if count == 0:
                         continue
                     first, sequence = sequence, sequence + count
+                    audit_note(signals=sequence)
                     await window.acquire(count)
                     frame_error: Glm3Error | None = None
                     if count > MAX_BATCH:
@@ -456,7 +470,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             actual_outcome=request.actual_outcome,
             rating=request.rating,
             comment=request.comment,
-            submitted_by=request.submitted_by,
+            submitted_by=_author(request.submitted_by),
         )
         await self.engine.store.add_feedback(feedback, candidate.verdict)
         return pb.SubmitFeedbackResponse(feedback=feedback_to_pb(feedback))
@@ -507,3 +521,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             response.feedback_agreement_rate = stored.feedback_agreement_rate
         return response
 
+    async def ListAuditEvents(
+        self, request: pb.ListAuditEventsRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListAuditEventsResponse:
+        return await list_audit_events(self.audit, request, pb.ListAuditEventsResponse)

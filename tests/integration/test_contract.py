@@ -44,6 +44,7 @@ _EMPTY_REQUEST_ANSWERS = {
     "SearchCandidates": grpc.StatusCode.INVALID_ARGUMENT,  # a query is required
     "SubmitFeedback": grpc.StatusCode.INVALID_ARGUMENT,  # candidate_id is required
     "GetScoringStats": grpc.StatusCode.OK,
+    "ListAuditEvents": grpc.StatusCode.OK,
 }
 
 
@@ -79,6 +80,7 @@ _OPS_EMPTY_REQUEST_ANSWERS = {
     "RecordResolution": grpc.StatusCode.INVALID_ARGUMENT,  # a resolution is required
     "FindSimilarIssues": grpc.StatusCode.INVALID_ARGUMENT,  # a query or symptoms
     "GetAgentStatus": grpc.StatusCode.OK,
+    "ListAuditEvents": grpc.StatusCode.OK,
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from glm3.servers.scoring.models import new_id
+from glm3.servers.common.ids import new_id
 
 
 def test_format_is_the_seeds() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from glm3.servers.common.settings import ConfigError, describe_options, env_var, load_settings
+from glm3.servers.common.settings import ConfigError, Section, describe_options, env_var, load_settings
 from glm3.servers.ops.settings import OpsSettings
 from glm3.servers.scoring.settings import ScoringSettings
 
@@ -40,7 +40,7 @@ def test_yaml_overrides_defaults_and_env_overrides_yaml(tmp_path: Path) -> None:
 
 
 def test_a_section_override_keeps_the_servers_own_defaults(tmp_path: Path) -> None:
-    ops, _ = load_settings(OpsSettings, write(tmp_path, "server:\n  host: 0.0.0.0\n"), {})
+    ops, _ = load_settings(OpsSettings, write(tmp_path, "server:\n  host: 127.0.0.2\n"), {})
     assert ops.server.port == 50052
 
 
@@ -102,5 +102,10 @@ def test_help_describes_every_option() -> None:
     text = describe_options(ScoringSettings)
     for section in ("server", "log", "storage", "llm"):
         model = type(getattr(ScoringSettings(), section))
-        for key in model.model_fields:
+        for key, field in model.model_fields.items():
+            nested = field.annotation
+            if isinstance(nested, type) and issubclass(nested, Section):  # server.tls.cert_file
+                for sub in nested.model_fields:
+                    assert f"{section}.{key}.{sub} / {env_var(section, f'{key}_{sub}')}" in text
+                continue
             assert f"{section}.{key} / {env_var(section, key)}" in text
