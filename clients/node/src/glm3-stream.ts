@@ -3,19 +3,39 @@
 // generated/ts (protobuf-es; `npm run build` copies it to gen/ first, so that it resolves
 // @bufbuild/protobuf from this package's node_modules) with @connectrpc/connect-node's gRPC transport (gRPC over HTTP/2).
 //
-// Usage: node dist/src/glm3-stream.js [--target 127.0.0.1:50051] [--frame 100] [--timeout 5m] [FILE|-]
+// Usage: node dist/src/glm3-stream.js [--target 127.0.0.1:50051] [--frame 100] [--timeout 5m]
+//          [--tls] [--ca FILE] [--cert FILE --key FILE] [--server-name NAME] [--token TOKEN] [FILE|-]
 // (--timeout is a duration as Go writes them: 500ms, 30s, 5m, 1h30m).
+//
+// Without --tls, --ca, --cert, --key or --server-name the call is plaintext gRPC (http://); with any of them
+// it is TLS (https://). The same security flags as the Go client:
+//   --tls               TLS, the server's certificate verified against Node's root certificates (Node's
+//                       bundled Mozilla store; NODE_OPTIONS=--use-openssl-ca for the system's)
+//   --ca FILE           TLS, the server's certificate verified against the PEM root certificates in FILE
+//                       only (instead of the default ones)
+//   --cert FILE         mutual TLS: the PEM client certificate (chain) presented to the server; needs --key
+//   --key FILE          the PEM private key of --cert; needs --cert
+//   --server-name NAME  TLS: the name the server's certificate must hold (and SNI), instead of --target's host
+//   --token TOKEN       bearer token sent as `authorization: Bearer TOKEN` metadata on the call; without
+//                       --token, the environment variable GLM3_TOKEN (unset or empty: no token). The token
+//                       is never printed. Without TLS it travels in clear text: give --tls or --ca with it
+//                       unless the server is on this machine
+// --ca, --cert, --key and --server-name imply TLS. A call the server refuses (UNAUTHENTICATED, say, with
+// its ErrorInfo reason TOKEN_MISSING or TOKEN_INVALID, or PERMISSION_DENIED ROLE_REQUIRED) is a failed call.
 //
 // Same input, output and exit status as the Go client (clients/go):
 //   <correlation id> <VERDICT> <overall score>             for a scored signal
 //   <correlation id> ERROR <CODE> <REASON> <field>: <why>   for a failed one (every field violation)
 //   summary: sent=N scored=N failed=N bad_lines=N GO=N ... elapsed=Ns
-// Exit status: 0 when every signal was scored, 1 when any line or signal failed, 2 for bad usage, 3 when
-// the call failed.
+// Exit status: 0 when every signal was scored, 1 when any line or signal failed, 2 for bad usage (including
+// an unreadable --ca, --cert or --key file, and a token that is not one line of printable ASCII), 3 when
+// the call failed; a failed call prints `stream failed: <CODE> <REASON> <message>` on stderr.
 
 import { constants, createReadStream } from "node:fs";
-import { access } from "node:fs/promises";
+import { access, readFile } from "node:fs/promises";
+import type { SecureClientSessionOptions } from "node:http2";
 import { createInterface } from "node:readline";
+import { createSecureContext } from "node:tls";
 import { parseArgs } from "node:util";
 
 import { create, fromJson, type JsonValue } from "@bufbuild/protobuf";
@@ -42,11 +62,24 @@ const CODE_NAMES = [
   "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED",
 ];
 
+// The environment variable that holds the bearer token when --token is not given.
+const TOKEN_ENV = "GLM3_TOKEN";
+
+const USAGE =
+  "usage: glm3-stream [--target HOST:PORT] [--frame N] [--timeout DURATION] [--tls] [--ca FILE] " +
+  "[--cert FILE --key FILE] [--server-name NAME] [--token TOKEN] [FILE|-]";
+
 interface Options {
   target: string;
   frame: number;
   timeoutMs: number;
   input: string;
+  tls: boolean; // --tls, or implied by --ca, --cert, --key or --server-name
+  ca?: string; // PEM roots file; absent: Node's default ones
+  cert?: string; // client certificate for mutual TLS, with key
+  key?: string;
+  serverName?: string;
+  token: string; // bearer token; empty: none
 }
 
 interface Tally {
@@ -78,6 +111,12 @@ function parseOptions(argv: string[]): Options {
       target: { type: "string", default: "127.0.0.1:50051" },
       frame: { type: "string", default: "100" },
       timeout: { type: "string", default: "5m" },
+      tls: { type: "boolean", default: false },
+      ca: { type: "string" },
+      cert: { type: "string" },
+      key: { type: "string" },
+      "server-name": { type: "string" },
+      token: { type: "string" },
     },
   });
   const frame = Number(values.frame);
@@ -87,7 +126,54 @@ function parseOptions(argv: string[]): Options {
     throw new UsageError(`--frame must be 1 to 1000, got ${values.frame}`);
   }
   if (!(timeoutMs > 0)) throw new UsageError("--timeout must be positive");
-  return { target: values.target, frame, timeoutMs, input: positionals[0] ?? "-" };
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    throw new UsageError("--cert and --key go together: give both or neither");
+  }
+  const token = values.token ?? process.env[TOKEN_ENV] ?? "";
+  checkToken(token, values.token !== undefined ? "--token" : TOKEN_ENV);
+  const { ca, cert, key } = values;
+  const serverName = values["server-name"];
+  const tls = values.tls || [ca, cert, key, serverName].some((value) => value !== undefined);
+  const input = positionals[0] ?? "-";
+  return { target: values.target, frame, timeoutMs, input, tls, ca, cert, key, serverName, token };
+}
+
+// Refuses a token that cannot be one metadata value: a line break (a token file read with its newline, say)
+// or any other character outside printable ASCII. The message never shows the token.
+function checkToken(token: string, source: string): void {
+  if (/[\r\n]/.test(token)) throw new UsageError(`${source} must be one line: it contains a line break`);
+  if (/[^\x20-\x7e]/.test(token)) throw new UsageError(`${source} must be printable ASCII`);
+}
+
+// The TLS options of the HTTP/2 session, from the PEM files. A file that is missing, unreadable or not PEM
+// of the right kind is a usage error, as in the Go client.
+async function tlsOptions(options: Options): Promise<SecureClientSessionOptions> {
+  const read = async (flag: string, path: string | undefined): Promise<Buffer | undefined> => {
+    if (path === undefined) return undefined;
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new UsageError(`--${flag}: ${(error as Error).message}`);
+    }
+  };
+  const secure: SecureClientSessionOptions = {};
+  const ca = await read("ca", options.ca);
+  if (ca !== undefined) secure.ca = ca;
+  const cert = await read("cert", options.cert);
+  if (cert !== undefined) secure.cert = cert;
+  const key = await read("key", options.key);
+  if (key !== undefined) secure.key = key;
+  if (options.serverName !== undefined) secure.servername = options.serverName;
+  if (ca !== undefined && !ca.toString("latin1").includes("-----BEGIN CERTIFICATE-----")) {
+    throw new UsageError(`--ca: no PEM certificate in ${options.ca}`);
+  }
+  try {
+    // What the session will do: refuses a bad certificate or key, or a certificate and key that do not match.
+    createSecureContext(secure);
+  } catch (error) {
+    throw new UsageError(`${secure.cert !== undefined ? "--cert/--key" : "--ca"}: ${(error as Error).message}`);
+  }
+  return secure;
 }
 
 // Reads signals line by line and yields frames of `frame` signals: never more than one frame in memory.
@@ -163,18 +249,43 @@ function decodeFieldViolations(bytes: Uint8Array): string[] {
   return violations;
 }
 
+// A google.rpc.Status detail: the message's full name (google.rpc.ErrorInfo) and its bytes.
+interface Detail {
+  type: string;
+  value: Uint8Array;
+}
+
 // Code name, ErrorInfo reason, and every BadRequest field violation (or the message when there are none).
-function describe(status: Status | undefined): string {
-  if (status === undefined) return "UNKNOWN (result with neither candidate nor error)";
-  const parts = [CODE_NAMES[status.code] ?? `CODE_${status.code}`];
+function describeStatus(code: number, message: string, details: Detail[]): string {
+  const parts = [CODE_NAMES[code] ?? `CODE_${code}`];
   let violations: string[] = [];
-  for (const detail of status.details) {
-    if (detail.typeUrl.endsWith("/google.rpc.ErrorInfo")) parts.push(decodeErrorInfoReason(detail.value));
-    else if (detail.typeUrl.endsWith("/google.rpc.BadRequest")) violations = decodeFieldViolations(detail.value);
+  for (const detail of details) {
+    if (detail.type === "google.rpc.ErrorInfo") parts.push(decodeErrorInfoReason(detail.value));
+    else if (detail.type === "google.rpc.BadRequest") violations = decodeFieldViolations(detail.value);
   }
   if (violations.length > 0) parts.push(violations.join("; "));
-  else if (status.message !== "") parts.push(status.message);
+  else if (message !== "") parts.push(message);
   return parts.join(" ");
+}
+
+// A per-item error: its details are google.protobuf.Any, named by type URL.
+function describe(status: Status | undefined): string {
+  if (status === undefined) return "UNKNOWN (result with neither candidate nor error)";
+  const details = status.details.map((any) => ({
+    type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1),
+    value: any.value,
+  }));
+  return describeStatus(status.code, status.message, details);
+}
+
+// A failed call, described as a per-item error is: the transport decodes grpc-status-details-bin into
+// the error's details (type names and bytes), so the ErrorInfo reason shows (UNAUTHENTICATED TOKEN_MISSING).
+function describeFailure(failure: unknown): string {
+  if (!(failure instanceof ConnectError)) return String(failure);
+  // Incoming details are {type, value}; outgoing ones ({desc, value}) exist only on a server.
+  const details = failure.details.flatMap((detail) =>
+    "type" in detail ? [{ type: detail.type, value: detail.value }] : []);
+  return describeStatus(failure.code, failure.rawMessage, details);
 }
 
 function report(result: ScoreResult, tally: Tally): string {
@@ -196,7 +307,7 @@ async function main(argv: string[]): Promise<number> {
     options = parseOptions(argv);
   } catch (error) {
     process.stderr.write(`glm3-stream: ${(error as Error).message}\n`);
-    process.stderr.write("usage: glm3-stream [--target HOST:PORT] [--frame N] [--timeout DURATION] [FILE|-]\n");
+    process.stderr.write(`${USAGE}\n`);
     return 2;
   }
   if (options.input !== "-") {
@@ -207,14 +318,28 @@ async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const transport = createGrpcTransport({ baseUrl: `http://${options.target}` });
+  let nodeOptions: SecureClientSessionOptions | undefined;
+  if (options.tls) {
+    try {
+      nodeOptions = await tlsOptions(options);
+    } catch (error) {
+      process.stderr.write(`glm3-stream: ${(error as Error).message}\n`);
+      return 2;
+    }
+  }
+  const transport = createGrpcTransport({
+    baseUrl: `${options.tls ? "https" : "http"}://${options.target}`,
+    ...(nodeOptions !== undefined ? { nodeOptions } : {}),
+  });
   const client = createClient(ScoringService, transport);
+  const headers: Record<string, string> = options.token !== "" ? { authorization: `Bearer ${options.token}` } : {};
   const tally: Tally = { sent: 0, badLines: 0, scored: 0, failed: 0, verdicts: new Map() };
   const started = performance.now();
   let failure: unknown;
   try {
     const responses = client.scoreStream(frames(options.input, options.frame, tally), {
       timeoutMs: options.timeoutMs,
+      headers,
     });
     for await (const response of responses) {
       if (response.frame.case !== "results") continue;
@@ -232,10 +357,7 @@ async function main(argv: string[]): Promise<number> {
       `${verdicts.map(([v, n]) => `${v}=${n}`).join(" ")} elapsed=${elapsed}s\n`,
   );
   if (failure !== undefined) {
-    const message = failure instanceof ConnectError
-      ? `${CODE_NAMES[failure.code] ?? failure.code} ${failure.rawMessage}`
-      : String(failure);
-    process.stderr.write(`glm3-stream: stream failed: ${message}\n`);
+    process.stderr.write(`glm3-stream: stream failed: ${describeFailure(failure)}\n`);
     return 3;
   }
   return tally.failed > 0 || tally.badLines > 0 ? 1 : 0;

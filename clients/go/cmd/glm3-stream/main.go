@@ -3,7 +3,24 @@
 //
 // Usage:
 //
-//	glm3-stream [-target 127.0.0.1:50051] [-frame 100] [-timeout 5m] [FILE|-]
+//	glm3-stream [-target 127.0.0.1:50051] [-frame 100] [-timeout 5m]
+//	            [-tls] [-ca FILE] [-cert FILE -key FILE] [-server-name NAME] [-token TOKEN] [FILE|-]
+//
+// Without -tls, -ca, -cert, -key or -server-name the call is plaintext gRPC. Security flags:
+//
+//	-tls               TLS, the server's certificate verified against the system's root certificates
+//	-ca FILE           TLS, the server's certificate verified against the PEM root certificates in FILE
+//	                   only (instead of the system's)
+//	-cert FILE         mutual TLS: the PEM client certificate (chain) presented to the server; needs -key
+//	-key FILE          the PEM private key of -cert; needs -cert
+//	-server-name NAME  TLS: the name the server's certificate must hold (and SNI), instead of -target's host
+//	-token TOKEN       bearer token sent as `authorization: Bearer TOKEN` metadata on the call; without
+//	                   -token, the environment variable GLM3_TOKEN (unset or empty: no token). The token
+//	                   is never printed. Without TLS it travels in clear text: give -tls or -ca with it
+//	                   unless the server is on this machine
+//
+// -ca, -cert, -key and -server-name imply TLS. A call the server refuses (UNAUTHENTICATED, say, with its
+// ErrorInfo reason TOKEN_MISSING or TOKEN_INVALID, or PERMISSION_DENIED ROLE_REQUIRED) is a failed call.
 //
 // Each input line is a signal in the seed's JSON (proto3 JSON of glm3.scoring.v1.Signal). Signals are sent
 // in frames of -frame signals while results are read concurrently, so results arrive while the file is
@@ -14,7 +31,9 @@
 //
 // then `summary: ...`. The correlation id is the signal's id, or `line-N` for a signal without one.
 // A line that is not a valid signal is reported on stderr with its line number and skipped. Exit status: 0
-// when every signal was scored, 1 when any line or signal failed, 2 for bad usage, 3 when the call failed.
+// when every signal was scored, 1 when any line or signal failed, 2 for bad usage (including an unreadable
+// or invalid -ca, -cert or -key file, and a token that is not one line of printable ASCII), 3 when the call
+// failed; a failed call prints `stream failed: <CODE> <REASON> <message>` on stderr.
 //
 // Built with Debian's Go 1.19, grpc-go 1.33 and golang/protobuf 1.3 (APIv1) in GOPATH mode:
 // `make clients-go` in the repository root.
@@ -23,6 +42,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +59,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	scoringv1 "github.com/glm3/signal-services/generated/go/glm3/scoring/v1"
@@ -46,23 +69,44 @@ import (
 // maxLine bounds one input line; the server refuses requests over 16 MiB anyway.
 const maxLine = 16 << 20
 
+// tokenEnv names the environment variable that holds the bearer token when -token is not given.
+const tokenEnv = "GLM3_TOKEN"
+
 type options struct {
 	target  string
 	frame   int
 	timeout time.Duration
 	input   string
+
+	tls        bool   // -tls, or implied by -ca, -cert, -key or -server-name
+	caFile     string // PEM roots; empty: the system's
+	certFile   string // client certificate for mutual TLS, with keyFile
+	keyFile    string
+	serverName string
+	token      string // bearer token; empty: none
 }
 
 func parseFlags() (options, error) {
 	var o options
-	flag.StringVar(&o.target, "target", "127.0.0.1:50051", "scoring server address (plaintext gRPC)")
+	flag.StringVar(&o.target, "target", "127.0.0.1:50051", "scoring server address (plaintext gRPC unless TLS is asked for)")
 	flag.IntVar(&o.frame, "frame", 100, "signals per request frame, 1 to 1000")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "deadline of the whole stream")
+	flag.BoolVar(&o.tls, "tls", false, "use TLS, verifying the server against the system's root certificates")
+	flag.StringVar(&o.caFile, "ca", "", "`FILE` of PEM root certificates to verify the server with, not the system's (implies -tls)")
+	flag.StringVar(&o.certFile, "cert", "", "`FILE` of the PEM client certificate for mutual TLS; needs -key (implies -tls)")
+	flag.StringVar(&o.keyFile, "key", "", "`FILE` of the PEM private key of -cert; needs -cert (implies -tls)")
+	flag.StringVar(&o.serverName, "server-name", "", "server `NAME` to verify the certificate with, not -target's host (implies -tls)")
+	flag.StringVar(&o.token, "token", "", "bearer `TOKEN` sent as authorization metadata (default $"+tokenEnv+")")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: glm3-stream [flags] [FILE|-]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
+	tokenFlag := false
+	flag.Visit(func(f *flag.Flag) { tokenFlag = tokenFlag || f.Name == "token" })
+	if !tokenFlag {
+		o.token = os.Getenv(tokenEnv)
+	}
 	switch {
 	case flag.NArg() > 1:
 		return o, errors.New("at most one input file")
@@ -70,9 +114,58 @@ func parseFlags() (options, error) {
 		return o, fmt.Errorf("-frame must be 1 to 1000, got %d", o.frame)
 	case o.timeout <= 0:
 		return o, errors.New("-timeout must be positive")
+	case (o.certFile == "") != (o.keyFile == ""):
+		return o, errors.New("-cert and -key go together: give both or neither")
 	}
+	if err := checkToken(o.token, tokenFlag); err != nil {
+		return o, err
+	}
+	o.tls = o.tls || o.caFile != "" || o.certFile != "" || o.serverName != ""
 	o.input = flag.Arg(0)
 	return o, nil
+}
+
+// checkToken refuses a token that cannot be one metadata value: a line break (a token file read with its
+// newline, say) or any other character outside printable ASCII. The message never shows the token.
+func checkToken(token string, fromFlag bool) error {
+	source := "-token"
+	if !fromFlag {
+		source = tokenEnv
+	}
+	for _, c := range token {
+		switch {
+		case c == '\n' || c == '\r':
+			return fmt.Errorf("%s must be one line: it contains a line break", source)
+		case c < 0x20 || c > 0x7e:
+			return fmt.Errorf("%s must be printable ASCII", source)
+		}
+	}
+	return nil
+}
+
+// transportCredentials builds the TLS configuration of the connection from the PEM files. A file that is
+// missing, unreadable or not PEM of the right kind is a usage error.
+func transportCredentials(o options) (credentials.TransportCredentials, error) {
+	config := &tls.Config{ServerName: o.serverName, MinVersion: tls.VersionTLS12}
+	if o.caFile != "" {
+		pem, err := os.ReadFile(o.caFile)
+		if err != nil {
+			return nil, fmt.Errorf("-ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("-ca: no PEM certificate in %s", o.caFile)
+		}
+		config.RootCAs = roots
+	}
+	if o.certFile != "" {
+		pair, err := tls.LoadX509KeyPair(o.certFile, o.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("-cert/-key: %w", err)
+		}
+		config.Certificates = []tls.Certificate{pair}
+	}
+	return credentials.NewTLS(config), nil
 }
 
 func main() {
@@ -104,9 +197,22 @@ func run(o options) int {
 		in = f
 	}
 
+	security := grpc.WithInsecure()
+	if o.tls {
+		creds, err := transportCredentials(o)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "glm3-stream:", err)
+			return 2
+		}
+		security = grpc.WithTransportCredentials(creds)
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	conn, err := grpc.DialContext(ctx, o.target, grpc.WithInsecure())
+	if o.token != "" {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+o.token)
+	}
+	conn, err := grpc.DialContext(ctx, o.target, security)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "glm3-stream: dial:", err)
 		return 3
@@ -169,10 +275,11 @@ func stream(ctx context.Context, cancel context.CancelFunc, client scoringv1.Sco
 	return sendErr
 }
 
-// describeError renders a call's error as `CODE message`, with the same code names as per-item errors.
+// describeError renders a call's error as per-item errors are: `CODE REASON message`, with the ErrorInfo
+// reason of the status details when there is one (UNAUTHENTICATED TOKEN_MISSING ..., say).
 func describeError(err error) string {
 	if s, ok := status.FromError(err); ok {
-		return fmt.Sprintf("%s %s", rpccode.Code(s.Code()).String(), s.Message())
+		return describe(s.Proto())
 	}
 	return err.Error()
 }
