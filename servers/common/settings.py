@@ -108,7 +108,8 @@ def is_loopback(host: str) -> bool:
 class ServerSection(Section):
     host: str = Field(
         "127.0.0.1",
-        description="address to listen on; 0.0.0.0 or [::] listens on every interface",
+        description="address to listen on; 0.0.0.0 or [::] listens on every interface, which needs server.tls "
+        "and auth.principals_file (or server.allow_insecure)",
     )
     port: int = Field(
         50051, ge=0, le=65535, description="TCP port to listen on; 0 picks a free port"
