@@ -2,14 +2,20 @@
 
 Every `check_interval_s` (and on demand) it runs the checks, keeps a short history per service, streams
 status changes to `WatchHealth` subscribers, feeds the results to the alert manager, and for a service that
-turned unhealthy runs the runbooks marked safe for automation that the diagnosis points to (at most once per
-runbook and service per cool-down), then records what happened in the learning store.
+turned unhealthy runs the runbooks marked safe for automation that apply to the diagnosed issue (at most
+once per runbook and service per cool-down), then records what a re-check verified in the learning store.
+
+Text never steers it. Check messages, HTTP bodies, symptoms, stored lessons and an LLM's reply are data: a
+runbook starts on its own only when the issue the check's measurements name (`RuleDiagnoser.measured`:
+check kind, numbers, status and error codes) is the diagnosed issue. Otherwise the run is refused, logged
+and counted (`AgentStatus.auto_resolutions_refused`); the alert still goes out and a person decides.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections import deque
 from collections.abc import AsyncIterator, Collection, Sequence
@@ -18,7 +24,7 @@ from datetime import timedelta
 
 from glm3.servers.common.errors import FieldViolation, InvalidArgument
 from glm3.servers.common.metrics import OpsMetrics
-from glm3.servers.common.redact import redact_obj
+from glm3.servers.ops.diagnosis import RuleDiagnoser
 from glm3.servers.ops.models import (
     AgentStatus,
     CheckResult,
@@ -29,8 +35,11 @@ from glm3.servers.ops.models import (
     ResolutionStatus,
     utcnow,
 )
+from glm3.servers.ops.runbooks import Runbook, verified
 
 log = logging.getLogger("glm3.ops.agent")
+
+AGENT = "agent"  # `recorded_by` of the lessons the agent teaches itself (outcomes a re-check verified)
 
 
 @dataclass(slots=True)
@@ -65,6 +74,15 @@ def issue_text(result: CheckResult) -> str:
     return f"{result.service} {result.check} {result.status.value} {result.message}"
 
 
+def _rules_of(diagnoser: object) -> RuleDiagnoser:
+    """The rules behind a diagnoser (a `Diagnoser`'s, or the diagnoser itself): they read the measurements
+    the agent checks every diagnosis against. Default rules when it has none."""
+    if isinstance(diagnoser, RuleDiagnoser):
+        return diagnoser
+    rules = getattr(diagnoser, "rules", None)
+    return rules if isinstance(rules, RuleDiagnoser) else RuleDiagnoser()
+
+
 class OpsAgent:
     def __init__(
         self,
@@ -82,10 +100,13 @@ class OpsAgent:
         diagnose_timeout_s: float = 30.0,
         loop_enabled: bool = True,
         metrics: OpsMetrics | None = None,
+        evidence: RuleDiagnoser | None = None,
     ) -> None:
         self.runner = runner
         self.alerts = alerts
         self.diagnoser = diagnoser
+        # Reads the measurements a diagnosis must agree with before anything runs on its own.
+        self.evidence = evidence if evidence is not None else _rules_of(diagnoser)
         self.catalog = catalog
         self.executor = executor
         self.learning = learning
@@ -219,7 +240,10 @@ class OpsAgent:
     # -- diagnosis and resolution ---------------------------------------------------------------------
 
     async def diagnose(self, subject: CheckResult | str, timeout: float | None = None) -> Diagnosis:
-        """Diagnoses with the similar past issues; bounded by `diagnose_timeout_s` and the caller's `timeout`."""
+        """Diagnoses with the similar past issues; bounded by `diagnose_timeout_s` and the caller's `timeout`.
+
+        The suggested runbooks are the declared ones that apply to the diagnosed issue, whoever suggested
+        them (the rules, or an LLM that read text written to steer it)."""
         if isinstance(subject, CheckResult):
             history = list(self.history.get(subject.service, ()))
             query, symptoms = issue_text(subject), subject.details
@@ -231,7 +255,11 @@ class OpsAgent:
             log.exception("learning store search failed; diagnosing without past issues")
             similar = []
         limit = self.diagnose_timeout_s if timeout is None else min(timeout, self.diagnose_timeout_s)
-        return await self.diagnoser.diagnose(subject, history, similar, timeout=limit)
+        diagnosis = await self.diagnoser.diagnose(subject, history, similar, timeout=limit)
+        applicable = {runbook.id for runbook in self.catalog.for_issue(diagnosis.issue_name)}
+        return dataclasses.replace(
+            diagnosis, suggested_runbook_ids=[i for i in diagnosis.suggested_runbook_ids if i in applicable]
+        )
 
     async def resolve(
         self,
@@ -240,32 +268,48 @@ class OpsAgent:
         service: str,
         *,
         dry_run: bool,
+        recorded_by: str,
         diagnosis: Diagnosis | None = None,
         symptoms: dict | None = None,
     ) -> tuple[ResolutionResult, IssueResolution | None]:
-        """Runs a runbook (or shows what it would run); a real run is recorded in the learning store."""
+        """Runs a runbook a person chose (or shows what it would run); a real run is recorded in the learning
+        store as taught by `recorded_by`, the person's principal ("anonymous" without authentication)."""
         runbook = self.catalog.get(runbook_id)
         result = await self.executor.run(runbook, issue_name, service, dry_run)
         if dry_run:
             return result, None
         latest = self._latest.get(service)
         recorded = await self._record(
-            result, diagnosis, symptoms or (latest.details if latest else {}), service, automatic=False
+            result,
+            diagnosis,
+            symptoms or (latest.details if latest else {}),
+            service,
+            automatic=False,
+            recorded_by=recorded_by,
         )
         return result, recorded
 
     async def _record(
-        self, result: ResolutionResult, diagnosis: Diagnosis | None, symptoms: dict, service: str, *, automatic: bool
+        self,
+        result: ResolutionResult,
+        diagnosis: Diagnosis | None,
+        symptoms: dict,
+        service: str,
+        *,
+        automatic: bool,
+        recorded_by: str,
     ) -> IssueResolution | None:
         steps = ", ".join(f"{s.name} ({'ok' if s.ok else 'failed'})" for s in result.steps) or "no steps"
+        checked = "verified by a re-check" if verified(result) else "not verified by a re-check"
         lesson = (
-            f"runbook {result.runbook_id} fixed {result.issue_name} on {service}"
+            f"runbook {result.runbook_id} fixed {result.issue_name} on {service} ({checked})"
             if result.status is ResolutionStatus.SUCCESS
-            else f"runbook {result.runbook_id} did not fix {result.issue_name} on {service}: {result.message}"
+            else f"runbook {result.runbook_id} did not fix {result.issue_name} on {service} ({checked}): "
+            f"{result.message}"
         )
         resolution = IssueResolution(
             issue_name=result.issue_name,
-            symptoms=redact_obj({"service": service, **symptoms}),  # stored incidents keep no secrets
+            symptoms={"service": service, **symptoms},  # the learning store redacts what it stores
             diagnosis=(diagnosis.summary if diagnosis else "") or result.issue_name,
             action_taken=f"runbook {result.runbook_id}: {steps}",
             resolution_status=result.status,
@@ -273,25 +317,59 @@ class OpsAgent:
             tags=[t for t in (service, result.runbook_id, "auto" if automatic else "manual") if t][:32],
         )
         try:
-            return await self.learning.record(resolution)
+            return await self.learning.record(resolution, recorded_by=recorded_by)
         except Exception:
             log.exception("could not record the resolution")
             return None
 
+    def _automatic_runbooks(self, result: CheckResult, diagnosis: Diagnosis) -> list[Runbook]:
+        """The runbooks the agent may run on its own for `result`: safe for automation and for the diagnosed
+        issue, and only when the check's measurements name that same issue. A message or an HTTP body that
+        says "disk_full", or an LLM that read one, never starts a disk cleanup."""
+        measured = self.evidence.measured(result)
+        if measured is not None and measured.issue == diagnosis.issue_name:
+            return [runbook for runbook in self.catalog.for_issue(measured.issue) if runbook.safe_for_automation]
+        would_run = [r.id for r in self.catalog.for_issue(diagnosis.issue_name) if r.safe_for_automation]
+        where = {
+            "service": result.service,
+            "issue": diagnosis.issue_name,
+            "diagnosed_by": diagnosis.diagnosed_by,
+            "measured_issue": measured.issue if measured is not None else "",
+            "measured": measured.evidence if measured is not None else "",
+        }
+        if would_run:
+            self.status.auto_resolutions_refused += 1
+            log.warning(
+                "automatic resolution refused: the check's measurements do not show %s",
+                diagnosis.issue_name,
+                extra={**where, "runbooks": would_run},
+            )
+        else:
+            log.info("no automatic resolution: the diagnosis is not backed by a measurement", extra=where)
+        return []
+
     async def _auto_resolve(self, result: CheckResult) -> None:
         try:
             diagnosis = await self.diagnose(result)
-            for runbook in self.catalog.for_issue(diagnosis.issue_name):
-                if not runbook.safe_for_automation:
-                    continue
+            for runbook in self._automatic_runbooks(result, diagnosis):
                 if not self.cooldown.allow(runbook.id, result.service):
                     continue
                 outcome = await self.executor.run(runbook, diagnosis.issue_name, result.service, False)
-                await self._record(outcome, diagnosis, result.details, result.service, automatic=True)
                 log.info(
                     "auto-resolution ran",
                     extra={"runbook": runbook.id, "service": result.service, "status": outcome.status.value},
                 )
+                # The agent learns only what it saw: an outcome a re-check confirmed. A run that nothing
+                # re-checked would teach "this worked" on the strength of its steps alone.
+                if verified(outcome):
+                    await self._record(
+                        outcome, diagnosis, result.details, result.service, automatic=True, recorded_by=AGENT
+                    )
+                else:
+                    log.warning(
+                        "auto-resolution not learned from: no re-check verified its outcome",
+                        extra={"runbook": runbook.id, "service": result.service, "status": outcome.status.value},
+                    )
                 if outcome.status is ResolutionStatus.SUCCESS:
                     self.status.auto_resolutions += 1
                     return
@@ -301,6 +379,11 @@ class OpsAgent:
             log.exception("auto-resolution failed", extra={"service": result.service})
         finally:
             self._resolving_services.discard(result.service)
+
+    @property
+    def resolutions_running(self) -> int:
+        """Automatic resolutions (diagnosis, runbooks, recording) started and not finished yet."""
+        return len(self._resolving)
 
     def agent_status(self) -> AgentStatus:
         self.status.open_alerts = self.alerts.open_count

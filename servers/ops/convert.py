@@ -148,6 +148,7 @@ def resolution_to_pb(resolution: IssueResolution) -> ops_pb2.IssueResolution:
         resolution_status=RESOLUTION_TO_PB[ResolutionStatus(resolution.resolution_status)],
         lesson_learned=resolution.lesson_learned,
         tags=resolution.tags,
+        recorded_by=resolution.recorded_by,
     )
     to_struct(message.symptoms, resolution.symptoms)
     set_time(message.timestamp, resolution.timestamp)
@@ -155,6 +156,8 @@ def resolution_to_pb(resolution: IssueResolution) -> ops_pb2.IssueResolution:
 
 
 def resolution_from_pb(message: ops_pb2.IssueResolution, prefix: str, violations: list[FieldViolation]) -> IssueResolution:
+    """A resolution sent by a client. Its `recorded_by` is not read: who taught it is the server's to say
+    (the learning store sets it from the caller's principal), so a client cannot claim to be the agent."""
     if message.resolution_status not in RESOLUTION_FROM_PB:
         violations.append(
             FieldViolation(f"{prefix}.resolution_status", "must be SUCCESS, FAILED, PARTIAL or SKIPPED")

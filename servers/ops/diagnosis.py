@@ -3,9 +3,15 @@ resolutions, with the rules as the fallback whenever the LLM cannot answer.
 
 `RuleDiagnoser` recognises disk_full, memory_pressure, endpoint_down, connection_refused, timeout and
 crash_loop from a check's measured numbers (high confidence) or from words in its message or a symptom
-(medium confidence), and says `unknown` (low confidence) otherwise. `LLMDiagnoser` sends the subject, the
-service's recent history and the most similar past resolutions, all redacted and fenced as untrusted
-data, and validates the JSON reply. `Diagnoser` is what the agent and the servicer call.
+(medium confidence), and says `unknown` (low confidence) otherwise. Only the measurements are evidence
+(`RuleDiagnoser.measured`): words in a check's message, an HTTP body or a symptom are hints for a person,
+and what the agent does on its own never follows them. `LLMDiagnoser` sends the subject, the service's
+recent history and the most similar past resolutions, all redacted and fenced as untrusted data, and
+validates the JSON reply; the runbooks it suggests are kept only when they exist and apply to the issue it
+names. `Diagnoser` is what the agent and the servicer call.
+
+Past resolutions lend their lesson as advice text only, and only those whose provenance is known
+(`recorded_by`: the agent, which records only outcomes a re-check verified, or a person).
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ __all__ = [
     "Diagnoser",
     "DiagnosisReply",
     "LLMDiagnoser",
+    "Measured",
     "RuleDiagnoser",
     "Subject",
     "parse_reply",
@@ -183,11 +190,23 @@ _TEXT_PATTERNS: dict[str, re.Pattern[str]] = {
 
 @dataclass(frozen=True, slots=True)
 class _Finding:
-    """One recognised pattern: the issue, how sure, a sentence for a person, and the evidence quoted."""
+    """One recognised pattern: the issue, how sure, a sentence for a person, and the evidence quoted.
+
+    `measured` says whether it comes from what the check measured (numbers, status codes, the network
+    checks' error codes) rather than from words."""
 
     issue: str
     confidence: float
     summary: str
+    evidence: str
+    measured: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """The issue a check's measurements name, and the measurement that names it (for logs and people)."""
+
+    issue: str
     evidence: str
 
 
@@ -274,7 +293,11 @@ class RuleDiagnoser:
             what = "the symptom"
         if finding is None:
             finding = self._unknown(subject, what)
-        reasoning = [f"Evidence: {finding.evidence}."]
+        if isinstance(subject, CheckResult) and not finding.measured and finding.issue != UNKNOWN:
+            # Said apart from a measurement: words (a message, an HTTP body) can be written by anyone.
+            reasoning = [f"Hint from the words of the check, not a measurement: {finding.evidence}."]
+        else:
+            reasoning = [f"Evidence: {finding.evidence}."]
         reasoning += self._others(subject, finding.issue)
         if isinstance(subject, CheckResult):
             reasoning += _history_note(subject, history)
@@ -292,6 +315,15 @@ class RuleDiagnoser:
         diagnosis = self._learn_from(diagnosis, similar)
         diagnosis.suggested_runbook_ids = _unique(self.runbooks_for(diagnosis.issue_name))
         return diagnosis
+
+    def measured(self, result: CheckResult) -> Measured | None:
+        """The issue the check's own measurements name (check kind, numbers, status codes, error codes), or
+        None. Never words: not the message, not an HTTP body, not any free text of the details. This is
+        what the agent checks a diagnosis against before it runs a runbook on its own."""
+        if result.status is HealthStatus.HEALTHY:
+            return None
+        finding = self._measured(result)
+        return Measured(finding.issue, finding.evidence) if finding is not None else None
 
     # patterns
 
@@ -325,11 +357,11 @@ class RuleDiagnoser:
             free = _number(details, "free_bytes")
             if free is not None:
                 evidence += f", {free / 2**30:.2f} GiB free"
-            return _Finding("disk_full", confidence, f"Disk {mount} is {percent:.1f}% full.", evidence)
+            return _Finding("disk_full", confidence, f"Disk {mount} is {percent:.1f}% full.", evidence, True)
         label = "Swap" if kind == "swap" else "Memory"
         summary = f"{label} on {result.service} is {percent:.1f}% used."
         evidence = f"{label.lower()} usage {percent:.1f}% (critical at {critical:g}%)"
-        return _Finding("memory_pressure", confidence, summary, evidence)
+        return _Finding("memory_pressure", confidence, summary, evidence, True)
 
     def _restarts(self, result: CheckResult) -> _Finding | None:
         restarts = _number(result.details, "restarts_last_hour")
@@ -338,7 +370,7 @@ class RuleDiagnoser:
             return None
         summary = f"{result.service} restarted {restarts:g} times in the last hour."
         evidence = f"restarts_last_hour = {restarts:g} (crash loop at {limit})"
-        return _Finding("crash_loop", MEASURED_STATUS, summary, evidence)
+        return _Finding("crash_loop", MEASURED_STATUS, summary, evidence, True)
 
     def _from_text(self, text: str, where: str, *, numbers: bool) -> _Finding | None:
         """The first known pattern (most specific first) the text matches, or None.
@@ -398,15 +430,21 @@ class RuleDiagnoser:
         # Recorded resolutions are free text written by people and tools: redacted like everything else.
         lesson = cap(redact(past.lesson_learned), 500)
         action = cap(redact(past.action_taken), 300)
+        teacher = f"recorded by {cap(past.recorded_by, 100)}" if past.recorded_by else "of unknown provenance"
         diagnosis.reasoning += (
-            f" Most similar past incident {label} was {past.resolution_status.value} after "
+            f" Most similar past incident {label}, {teacher}, was {past.resolution_status.value} after "
             f"{_quote(action, 300)}; lesson: {_quote(lesson, 500)}."
         )
-        if past.resolution_status is ResolutionStatus.SUCCESS:
+        if not past.recorded_by:
+            # Written before provenance was kept (by an unverified automatic run or by anyone who could
+            # reach the server): quoted above for a person to weigh, not repeated as advice.
+            diagnosis.reasoning += " Who recorded it is not known, so its action is not suggested."
+        elif past.resolution_status is ResolutionStatus.SUCCESS:
+            # Advice text only: nothing runs because a lesson says so (the agent acts on measurements).
             diagnosis.suggested_action += f" Last time this worked: {action}. Lesson: {lesson}"
         else:
             diagnosis.suggested_action += f" Last time {action!r} did not fix it. Lesson: {lesson}"
-        if diagnosis.issue_name == UNKNOWN:
+        if diagnosis.issue_name == UNKNOWN and past.recorded_by:
             _adopt_past_issue(diagnosis, best)
         return diagnosis
 
@@ -453,17 +491,18 @@ def _network(result: CheckResult) -> _Finding | None:
     code = _number(details, "http_status", "status_code")
     if code is not None and 500 <= code <= 599:
         summary = f"{service} answers HTTP {code:g}."
-        return _Finding("endpoint_down", MEASURED_STATUS, summary, f"http_status = {code:g}")
+        return _Finding("endpoint_down", MEASURED_STATUS, summary, f"http_status = {code:g}", True)
     serving = details.get("serving_status")
     if isinstance(serving, str) and serving.upper() == "NOT_SERVING":
         summary = f"{service} reports NOT_SERVING."
-        return _Finding("endpoint_down", MEASURED_STATUS, summary, "serving_status = NOT_SERVING")
+        return _Finding("endpoint_down", MEASURED_STATUS, summary, "serving_status = NOT_SERVING", True)
+    # Only the fixed codes the checks set (an exact match, never a search in the string).
     error = details.get("error")
     issue = _ERROR_CODES.get(error) if isinstance(error, str) else None
     if issue is None:
         return None
     summary = _SUMMARIES[issue].format(where=f" ({service})" if service else "")
-    return _Finding(issue, MEASURED_BELOW_CRITICAL, summary, f"error = {error} ({_quote(result.message)})")
+    return _Finding(issue, MEASURED_BELOW_CRITICAL, summary, f"error = {error} ({_quote(result.message)})", True)
 
 
 def _history_note(subject: CheckResult, history: Sequence[CheckResult]) -> list[str]:
@@ -690,6 +729,7 @@ def _similar_payload(similar: Sequence[SimilarIssue]) -> list[dict[str, Any]]:
                 "action_taken": cap(past.action_taken, RESOLUTION_TEXT_CHARS),
                 "resolution_status": past.resolution_status.value,
                 "lesson_learned": cap(past.lesson_learned, RESOLUTION_TEXT_CHARS),
+                "recorded_by": cap(past.recorded_by, 100) or "unknown",
                 "when": past.timestamp.isoformat(),
                 "tags": [cap(t, 50) for t in past.tags[:MAX_ITEMS]],
             }
@@ -829,10 +869,22 @@ class LLMDiagnoser:
     def _diagnosis(
         self, reply: DiagnosisReply, catalogue: Mapping[str, str], used: list[SimilarIssue]
     ) -> Diagnosis:
-        ids = [i for i in _unique(reply.runbook_ids) if i in catalogue][:MAX_RUNBOOK_IDS]
-        dropped = len(set(reply.runbook_ids) - set(catalogue))
-        if dropped:
-            log.info("LLM suggested %d runbook id(s) that do not exist; dropped", dropped)
+        # Kept: declared runbooks that apply to the issue the model names. A reply steered by the data it
+        # read ("suggest cleanup-old-logs") cannot attach a runbook written for another issue.
+        applicable = set(self.rules.runbooks_for(reply.issue_name))
+        suggested = _unique(reply.runbook_ids)
+        ids = [i for i in suggested if i in catalogue and i in applicable][:MAX_RUNBOOK_IDS]
+        unknown = [i for i in suggested if i not in catalogue]
+        foreign = [i for i in suggested if i in catalogue and i not in applicable]
+        if unknown:
+            log.info("LLM suggested %d runbook id(s) that do not exist; dropped", len(unknown))
+        if foreign:
+            log.info(
+                "LLM suggested %d runbook(s) that do not apply to %s; dropped",
+                len(foreign),
+                reply.issue_name,
+                extra={"runbooks": foreign[:MAX_RUNBOOK_IDS]},
+            )
         # The reply is shown to people, logged and stored: a secret the model made up or echoed stays out.
         return Diagnosis(
             issue_name=reply.issue_name,

@@ -1,10 +1,14 @@
 """The learning store: every issue resolution the ops agent (or a person) records, and finding similar ones.
 
-Resolutions live in the LanceDB table `ops_resolutions`. Search looks at one text per resolution (issue
-name, symptoms flattened to `key value` words, diagnosis, action, lesson, tags) through a full-text index,
-and, when an embedding model is configured, also at its embedding (`resolution_vectors_<dimensions>`), as
-the candidate store does. Embeddings are derived data: a resolution is stored first and embedded after,
-off the caller's path; an embedding outage leaves it to full-text search and never fails `record`.
+Resolutions live in the LanceDB table `ops_resolutions`, each with who recorded it (`recorded_by`, given by
+the caller of `record`: the agent or the authenticated principal, never the request) and with the secrets
+of its texts, symptoms and tags redacted before anything is stored, indexed or embedded.
+
+Search looks at one text per resolution (issue name, symptoms flattened to `key value` words, diagnosis,
+action, lesson, tags) through a full-text index, and, when an embedding model is configured, also at its
+embedding (`resolution_vectors_<dimensions>`), as the candidate store does. Embeddings are derived data: a
+resolution is stored first and embedded after, off the caller's path; an embedding outage leaves it to
+full-text search and never fails `record`.
 
 How similar is scored (0..1, the order of the results):
 
@@ -38,6 +42,7 @@ import pyarrow as pa
 from lancedb.index import FTS, BTree
 
 from glm3.servers.common.errors import FieldViolation, InvalidArgument
+from glm3.servers.common.redact import redact, redact_obj
 from glm3.servers.ops.models import IssueResolution, ResolutionStatus, SimilarIssue, new_id, utcnow
 from glm3.servers.storage.database import Database
 from glm3.servers.storage.group import GroupRunner
@@ -57,6 +62,7 @@ MAX_TAGS = 32
 MAX_TAG = 64
 MAX_LIMIT = 50
 DEFAULT_LIMIT = 5
+MAX_RECORDED_BY = 256
 
 _RRF_K = 60  # reciprocal rank fusion constant, as in the candidate store
 _FETCH_FACTOR = 4  # candidates fetched from each retriever per result asked for
@@ -212,6 +218,7 @@ def _row(resolution: IssueResolution) -> pa.Table:
             "timestamp": [resolution.timestamp],
             "tags": [list(resolution.tags)],
             "search_text": [search_text(resolution)],
+            "recorded_by": [resolution.recorded_by],
         },
         schema=OPS_RESOLUTIONS,
     )
@@ -228,6 +235,23 @@ def resolution_from_row(row: dict[str, Any]) -> IssueResolution:
         lesson_learned=row["lesson_learned"],
         timestamp=_aware(row["timestamp"]),
         tags=list(row["tags"] or []),
+        recorded_by=row.get("recorded_by") or "",
+    )
+
+
+def _redacted(resolution: IssueResolution) -> IssueResolution:
+    """A copy with the secrets of every text, the symptoms and the tags redacted. Done in `record`, so
+    every writer (the agent, RecordResolution, a script) gets it: what people paste into an incident (a
+    connection string, a token in a log excerpt) is not kept, indexed, embedded or shown back. Redaction
+    can lengthen a text (`password=x` -> `password=[REDACTED]`): it is cut back to its limit."""
+    return dataclasses.replace(
+        resolution,
+        issue_name=redact(resolution.issue_name)[:MAX_ISSUE_NAME],
+        symptoms=redact_obj(resolution.symptoms),
+        diagnosis=redact(resolution.diagnosis)[:MAX_TEXT],
+        action_taken=redact(resolution.action_taken)[:MAX_TEXT],
+        lesson_learned=redact(resolution.lesson_learned)[:MAX_TEXT],
+        tags=[redact(tag)[:MAX_TAG] for tag in resolution.tags],
     )
 
 
@@ -306,10 +330,15 @@ class LearningStore:
 
     # -- writes -------------------------------------------------------------------------------------
 
-    async def record(self, resolution: IssueResolution) -> IssueResolution:
-        """Validates and stores a resolution; returns it with its id and timestamp (now when None).
+    async def record(self, resolution: IssueResolution, *, recorded_by: str) -> IssueResolution:
+        """Validates, redacts and stores a resolution; returns it as stored: with its id, its timestamp (now
+        when None), `recorded_by` and its secrets replaced by `[REDACTED]`.
 
+        `recorded_by` is who teaches it: "agent" for the agent's own verified resolutions, else the caller's
+        principal ("anonymous" without authentication); whatever the resolution itself says is replaced.
         Raises InvalidArgument naming each bad field (`resolution.issue_name`, ...)."""
+        if not isinstance(recorded_by, str) or not recorded_by.strip() or len(recorded_by) > MAX_RECORDED_BY:
+            raise ValueError(f"recorded_by must be 1 to {MAX_RECORDED_BY} characters, not blank")
         # The seed's defaults are None for symptoms and tags; they mean none.
         symptoms = {} if resolution.symptoms is None else resolution.symptoms
         resolution = dataclasses.replace(resolution, symptoms=symptoms, tags=list(resolution.tags or []))
@@ -317,12 +346,15 @@ class LearningStore:
         if violations:
             raise InvalidArgument("the resolution is invalid", violations)
         timestamp = _aware(resolution.timestamp) if resolution.timestamp is not None else utcnow()
-        stored = dataclasses.replace(
-            resolution,
-            id=new_id(ID_PREFIX),
-            timestamp=timestamp,
-            resolution_status=ResolutionStatus(resolution.resolution_status),
-            symptoms=json.loads(_symptoms_json(resolution.symptoms)),  # as it will read back
+        stored = _redacted(
+            dataclasses.replace(
+                resolution,
+                id=new_id(ID_PREFIX),
+                timestamp=timestamp,
+                resolution_status=ResolutionStatus(resolution.resolution_status),
+                symptoms=json.loads(_symptoms_json(resolution.symptoms)),  # as it will read back
+                recorded_by=recorded_by,
+            )
         )
         async with self._write_lock:
             await self.table.add(_row(stored))
@@ -332,7 +364,12 @@ class LearningStore:
                 self._spawn(self.compact())
         log.info(
             "resolution recorded",
-            extra={"resolution_id": stored.id, "issue": stored.issue_name, "status": stored.resolution_status.value},
+            extra={
+                "resolution_id": stored.id,
+                "issue": stored.issue_name,
+                "status": stored.resolution_status.value,
+                "recorded_by": stored.recorded_by,
+            },
         )
         if self.embedder is not None and not self._closed:
             self._embeddings.submit_nowait([stored])  # after the commit: vectors are derived data

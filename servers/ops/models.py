@@ -86,6 +86,10 @@ class IssueResolution:
     timestamp: datetime = field(default_factory=utcnow)
     tags: list[str] = field(default_factory=list)
     id: str = ""  # "resolution_YYYYmmdd_HHMMSS_xxxxxx", assigned when recorded
+    # Who taught it, set by the learning store from its caller, never from the request: "agent" for the
+    # agent's own verified resolutions, else the principal ("anonymous" without authentication); empty for
+    # resolutions recorded before provenance was kept.
+    recorded_by: str = ""
 
 
 @dataclass(slots=True)
@@ -102,11 +106,13 @@ class Diagnosis:
     confidence_score: float  # 0..1
     summary: str
     root_cause: str
-    suggested_action: str
+    suggested_action: str  # advice for a person, in words: never parsed, never executed
     reasoning: str
     similar_issues: list[SimilarIssue] = field(default_factory=list)
     timestamp: datetime = field(default_factory=utcnow)
     diagnosed_by: str = "rules"  # "llm" or "rules"
+    # Declared runbooks that apply to `issue_name`; a suggestion for a person. The agent runs a runbook on
+    # its own only when the measured evidence names the same issue (glm3.servers.ops.agent).
     suggested_runbook_ids: list[str] = field(default_factory=list)
 
     @property
@@ -207,6 +213,9 @@ class AgentStatus:
     total_checks: int = 0
     issues_detected: int = 0
     auto_resolutions: int = 0
+    # Automatic runs refused because the check's measurements did not back the diagnosis (not in the
+    # contract's AgentStatus yet: logged and kept here).
+    auto_resolutions_refused: int = 0
     escalations: int = 0
     start_time: datetime = field(default_factory=utcnow)
     check_interval: timedelta = timedelta(seconds=60)

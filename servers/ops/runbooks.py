@@ -60,6 +60,7 @@ __all__ = [
     "Step",
     "WaitRecheckStep",
     "bundled_runbooks_path",
+    "verified",
 ]
 
 STEP_KINDS = ("command", "http", "cleanup", "wait_recheck")
@@ -658,6 +659,29 @@ class RunbookExecutor:
         said = {"service": target, "status": check.status.value, "message": check.message}
         ok = check.status is HealthStatus.HEALTHY
         return _Outcome(ok, f"{target} is {check.status.value}: {check.message}", {"recheck": said})
+
+
+# What a re-check that saw the service reports; "unknown" is also what one that timed out or raised says.
+_OBSERVED = frozenset(s.value for s in (HealthStatus.HEALTHY, HealthStatus.DEGRADED, HealthStatus.CRITICAL))
+
+
+def verified(result: ResolutionResult) -> bool:
+    """Whether a re-check of the service after the runbook's steps observed the outcome `result.status`
+    reports: the executor's final re-check (`details["recheck"]`) saw the service, or the runbook's last
+    step was a `wait_recheck` that re-ran its check. A runbook whose steps ran with nothing re-checked
+    afterwards (no service, no re-check available, a step that failed or timed out first) says what its
+    steps did, not whether the problem went away."""
+    if result.dry_run or not result.steps:
+        return False
+    final = result.details.get("recheck")
+    if isinstance(final, dict):
+        return final.get("status") in _OBSERVED
+    last = result.steps[-1]
+    steps = result.details.get("steps")
+    if last.kind != "wait_recheck" or not isinstance(steps, dict):
+        return False
+    said = steps.get(last.name, {}).get("recheck")
+    return isinstance(said, dict) and said.get("status") in _OBSERVED
 
 
 def _no_recheck(target: str) -> str:

@@ -1,10 +1,11 @@
 """The LLM scorer: chat-completions calls to an OpenAI-compatible endpoint, heuristic fallback.
 
 The request itself (response_format step-down, retries, deadlines, re-asking) is `JsonChat`'s; this module adds
-the prompt, the reply's validation, a result cache and one call shared by identical signals. One signal per
-call by default; with `llm.signals_per_call` > 1, signals that would otherwise wait for a free call share
-one (one prompt, a reply entry per signal, each entry validated on its own and asked for again alone when
-it is unusable), which cuts the CPU and the tokens per signal (bench/bench_llm.py measures both).
+the prompt (the signal's fields with their secrets redacted, capped, fenced as untrusted data), the reply's
+validation, a result cache and one call shared by identical signals. One signal per call by default; with
+`llm.signals_per_call` > 1, signals that would otherwise wait for a free call share one (one prompt, a reply
+entry per signal, each entry validated on its own and asked for again alone when it is unusable), which
+cuts the CPU and the tokens per signal (bench/bench_llm.py measures both).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from glm3.servers.common.llm_json import (
     untrusted_json,
 )
 from glm3.servers.common.metrics import ScoringMetrics
+from glm3.servers.common.redact import redact
 from glm3.servers.common.settings import LlmSection
 from glm3.servers.scoring.models import (
     DIMENSIONS,
@@ -59,6 +61,8 @@ URL_CHARS = 500
 MAX_TAGS = 20
 TAG_CHARS = 50
 MAX_ENGAGEMENT_KEYS = 20
+# Redaction of a long field looks at its first cap + this many characters (see `redacted`).
+REDACT_WINDOW_MARGIN = 1_000
 
 # Caps on what is accepted back.
 REASONING_CHARS = 2_000
@@ -218,26 +222,44 @@ class _Flight:
     waiters: int = 0
 
 
+def redacted(text: str, limit: int) -> str:
+    """`text` with its secrets redacted (`glm3.servers.common.redact`), then capped to `limit` characters.
+
+    Redaction comes first, so the cap never cuts a key into a part no pattern recognises. Only a window a
+    little longer than the cap is redacted (a 100 kB raw_content holding a trigger word costs tens of
+    milliseconds), and the window ends between two words for the same reason: tokens, keys and URLs with
+    credentials hold no whitespace, so none is cut in two (a private key cut short is redacted to the end)."""
+    window = limit + REDACT_WINDOW_MARGIN
+    if len(text) > window:
+        cut = max(text.rfind(space, 0, window) for space in " \n\t\r")
+        text = text[:cut] if cut > 0 else text[:window]
+    return cap(redact(text), limit)
+
+
 def signal_payload(signal: Signal) -> dict[str, Any]:
-    """The fields of `signal` sent to the model, capped in size; empty fields are left out."""
+    """The fields of `signal` sent to the model, redacted and capped in size; empty fields are left out.
+
+    Signals are scraped from the public web and forwarded by producers: a pasted API key, a URL with a
+    password or a token in a comment would otherwise leave the process for the LLM endpoint. The stored
+    signal and candidate keep the fields as received; only what is sent is redacted."""
     payload: dict[str, Any] = {
-        "title": cap(signal.title, TITLE_CHARS),
-        "description": cap(signal.description, DESCRIPTION_CHARS),
-        "source": cap(signal.source, SHORT_FIELD_CHARS),
-        "source_url": cap(signal.source_url, URL_CHARS),
-        "category": cap(signal.category, SHORT_FIELD_CHARS),
-        "author": cap(signal.author, SHORT_FIELD_CHARS),
+        "title": redacted(signal.title, TITLE_CHARS),
+        "description": redacted(signal.description, DESCRIPTION_CHARS),
+        "source": redacted(signal.source, SHORT_FIELD_CHARS),
+        "source_url": redacted(signal.source_url, URL_CHARS),
+        "category": redacted(signal.category, SHORT_FIELD_CHARS),
+        "author": redacted(signal.author, SHORT_FIELD_CHARS),
         "timestamp": signal.timestamp.isoformat() if signal.timestamp else "",
-        "tags": [cap(t, TAG_CHARS) for t in signal.tags[:MAX_TAGS] if t.strip()],
+        "tags": [redacted(t, TAG_CHARS) for t in signal.tags[:MAX_TAGS] if t.strip()],
         "engagement": {
-            cap(str(k), TAG_CHARS): v for k, v in list(signal.engagement.items())[:MAX_ENGAGEMENT_KEYS]
+            redacted(str(k), TAG_CHARS): v for k, v in list(signal.engagement.items())[:MAX_ENGAGEMENT_KEYS]
         },
-        "raw_content": cap(signal.raw_content, RAW_CONTENT_CHARS),
+        "raw_content": redacted(signal.raw_content, RAW_CONTENT_CHARS),
     }
     comments: list[str] = []
     budget = COMMENTS_TOTAL_CHARS
     for comment in signal.comments[:MAX_COMMENTS]:
-        text = cap(comment, min(COMMENT_CHARS, budget))
+        text = redacted(comment, min(COMMENT_CHARS, budget))
         if not text:
             continue
         comments.append(text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import lancedb
 import pyarrow as pa
@@ -19,6 +20,11 @@ VERSION_KEY = b"glm3.schema_version"
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
 STRINGS = pa.list_(pa.string())
+
+
+def schema_version(schema: pa.Schema) -> int:
+    raw = (schema.metadata or {}).get(VERSION_KEY)
+    return int(raw) if raw else 0
 
 
 def _schema(version: int, *fields: tuple[str, pa.DataType]) -> pa.Schema:
@@ -97,9 +103,10 @@ FEEDBACK = _schema(
 
 # What the ops agent learned: one row per recorded issue resolution (the seed's `IssueResolution`).
 # `symptoms` is JSON text; `search_text` joins the issue name, the symptoms flattened, the diagnosis, the
-# action, the lesson and the tags for the full-text index.
+# action, the lesson and the tags for the full-text index. Version 2 added `recorded_by` (who taught it;
+# empty in rows written by version 1, which did not know).
 OPS_RESOLUTIONS = _schema(
-    1,
+    2,
     ("id", pa.string()),
     ("issue_name", pa.string()),
     ("symptoms", pa.string()),
@@ -110,6 +117,7 @@ OPS_RESOLUTIONS = _schema(
     ("timestamp", TIMESTAMP),
     ("tags", STRINGS),
     ("search_text", pa.string()),
+    ("recorded_by", pa.string()),
 )
 
 TABLES: dict[str, pa.Schema] = {
@@ -142,18 +150,66 @@ def resolution_vectors(dimensions: int) -> tuple[str, pa.Schema]:
     )
 
 
-# (table, from_version) -> coroutine migrating the table one version up. None registered yet.
-Migration = Callable[[lancedb.AsyncTable], Awaitable[None]]
-MIGRATIONS: dict[tuple[str, int], Migration] = {}
+# The audit trail of both servers (servers/storage/audit.py): one row per state-changing or denied call.
+# Append-only; both servers append to it when they share a storage URI. `details_json` is JSON text.
+AUDIT_EVENTS = _schema(
+    1,
+    ("id", pa.string()),
+    ("timestamp", TIMESTAMP),
+    ("server", pa.string()),
+    ("principal", pa.string()),
+    ("roles", STRINGS),
+    ("method", pa.string()),
+    ("request_id", pa.string()),
+    ("peer", pa.string()),
+    ("target", pa.string()),
+    ("outcome", pa.string()),
+    ("code", pa.string()),
+    ("message", pa.string()),
+    ("steps", STRINGS),
+    ("details_json", pa.string()),
+)
+
+
+# (table, from_version) -> coroutine migrating the table one version up (given the connection and the
+# table); `open_table` opens the table again after each one.
+Migration = Callable[[lancedb.AsyncConnection, lancedb.AsyncTable], Awaitable[None]]
+
+
+async def _rewrite(
+    db: lancedb.AsyncConnection, table: lancedb.AsyncTable, schema: pa.Schema, fill: dict[str, Any]
+) -> None:
+    """Writes the table again under `schema`, its rows kept and each new column in `fill` set to its value.
+
+    LanceDB adds a column in place, but it cannot change the schema metadata that carries the version, so a
+    migration writes a new version of the table (one commit: readers see the old rows or the new ones, and
+    the old version stays until compaction prunes it). Indexes are not carried over: their owners make them
+    again at open. For small tables only (the ops learning table): the rows pass through memory."""
+    rows = await table.to_arrow()
+    for name, value in fill.items():
+        rows = rows.append_column(name, pa.array([value] * rows.num_rows, schema.field(name).type))
+    rows = rows.select(schema.names).cast(schema)
+    await db.create_table(table.name, data=rows, schema=schema, mode="overwrite")
+
+
+# What `_resolutions_1_to_2` writes. When OPS_RESOLUTIONS moves past version 2, this must become a frozen
+# copy of version 2 (the next migration starts from it): the assertion stops the import until it is.
+_RESOLUTIONS_2 = OPS_RESOLUTIONS
+assert schema_version(_RESOLUTIONS_2) == 2, "freeze _RESOLUTIONS_2 before changing OPS_RESOLUTIONS"
+
+
+async def _resolutions_1_to_2(db: lancedb.AsyncConnection, table: lancedb.AsyncTable) -> None:
+    # Who recorded the rows of version 1 is not known: empty, which the diagnosis reads as "not known".
+    await _rewrite(db, table, _RESOLUTIONS_2, {"recorded_by": ""})
+
+
+MIGRATIONS: dict[tuple[str, int], Migration] = {
+    ("ops_resolutions", 1): _resolutions_1_to_2,
+}
 
 
 class SchemaError(RuntimeError):
     """A table cannot be used by this server (written by a newer version, or no migration path)."""
-
-
-def schema_version(schema: pa.Schema) -> int:
-    raw = (schema.metadata or {}).get(VERSION_KEY)
-    return int(raw) if raw else 0
 
 
 async def open_table(db: lancedb.AsyncConnection, name: str, schema: pa.Schema) -> lancedb.AsyncTable:
@@ -174,7 +230,11 @@ async def open_table(db: lancedb.AsyncConnection, name: str, schema: pa.Schema) 
         migrate = MIGRATIONS.get((name, found))
         if migrate is None:
             raise SchemaError(f"table {name}: no migration from schema version {found} to {wanted}")
-        await migrate(table)
-        found += 1
+        await migrate(db, table)
+        table = await db.open_table(name)  # a migration may have written a new version of the table
+        migrated = schema_version(await table.schema())
+        if migrated != found + 1:
+            raise SchemaError(f"table {name}: the migration from version {found} left version {migrated}")
+        found = migrated
         log.info("table migrated", extra={"table": name, "schema_version": found})
     return table

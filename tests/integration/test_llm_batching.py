@@ -13,7 +13,9 @@ from glm3.servers.scoring.llm import BATCH_TAG, TAG_OPEN
 from tests.integration.test_llm_scorer import (
     CONFIG,
     FixedScorer,
+    assert_no_secret_sent,
     good_content,
+    leaky_signal,
     make_scorer,
     make_signal,
     scoring_reply,
@@ -165,3 +167,17 @@ async def test_both_transports_report_a_refused_connection(transport: str) -> No
     finally:
         await scorer.close()
     assert draft.analysis["fallback_reason"].startswith("cannot reach the LLM endpoint")
+
+
+async def test_secrets_in_signals_sharing_a_call_never_reach_the_llm() -> None:
+    async with FakeOpenAI(slow(0.1)) as srv:
+        scorer = make_scorer(srv, concurrency=1, signals_per_call=4)
+        titles = ["Invoicing is painful, my key sk-live-4f9a8b7c6d5e4f3a2b1c0d9e leaked", "Invoices, password=hunter2"]
+        try:
+            drafts = await asyncio.gather(*(scorer.score(leaky_signal(t), CONFIG) for t in titles))
+        finally:
+            await scorer.close()
+    assert all(d.analysis["scorer"] == "llm" for d in drafts)
+    [request] = srv.chat_requests()
+    assert len(signals_in(request.body)) == 2  # one call for both (one call at a time)
+    assert_no_secret_sent([request])

@@ -21,10 +21,12 @@ from glm3.servers.scoring.llm import (
     REASONING_CHARS,
     RECOMMENDATION_CHARS,
     TAG_CLOSE,
+    REDACT_WINDOW_MARGIN,
     TAG_OPEN,
     BadReply,
     LLMScorer,
     parse_reply,
+    redacted,
 )
 from glm3.servers.scoring.models import DIMENSIONS, Reasoning, ScoreDraft, ScoringConfig, Scores, Signal
 from tests.support.fake_openai import FakeOpenAI, Reply, message_text
@@ -157,6 +159,68 @@ async def test_signal_text_cannot_leave_the_untrusted_tags(server: FakeOpenAI, s
     sent = signal_in(request.body)
     assert sent["description"] == evil  # intact once decoded, but escaped in the prompt
     assert len(sent["raw_content"]) < 10_000  # capped
+
+
+PLANTED = [
+    "hunter2",
+    "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e",
+    "dbpass99",
+    "tok-7f3e9a1b2c4d",
+    "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "AKIAIOSFODNN7EXAMPLE",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMifQ.c2lnbmF0dXJl",
+]
+
+
+def leaky_signal(title: str = "Invoicing is painful, my key sk-live-4f9a8b7c6d5e4f3a2b1c0d9e leaked") -> Signal:
+    """A signal carrying a secret in every text field a scraper fills."""
+    return make_signal(
+        title,
+        description="Our billing export uses postgres://billing:dbpass99@db.internal/ledger and breaks weekly.",
+        source_url="https://admin:hunter2@forum.example.com/t/123",
+        author="dev (token=tok-7f3e9a1b2c4d)",
+        raw_content="config: AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAuthorization: Bearer tok-7f3e9a1b2c4d",
+        comments=["clone https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/org/app", "me too"],
+        tags=["session_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJvcHMifQ.c2lnbmF0dXJl", "billing"],
+        engagement={"upvotes": 12},
+    )
+
+
+def assert_no_secret_sent(requests: list[Any]) -> None:
+    assert requests
+    for request in requests:
+        sent = json.dumps(request.body, ensure_ascii=False)
+        for secret in PLANTED:
+            assert secret not in sent, f"{secret!r} was sent to the LLM"
+        assert "[REDACTED]" in sent
+
+
+async def test_secrets_in_a_signal_never_reach_the_llm(server: FakeOpenAI, scorer: LLMScorer) -> None:
+    signal = leaky_signal()
+    draft = await scorer.score(signal, CONFIG, timeout=10)
+    assert draft.analysis["scorer"] == "llm"  # scored by the LLM, not the fallback
+    assert_no_secret_sent(server.chat_requests())
+    sent = signal_in(server.chat_requests()[0].body)
+    assert sent["source_url"] == "https://admin:[REDACTED]@forum.example.com/t/123"
+    assert sent["title"] == "Invoicing is painful, my key [REDACTED] leaked"
+    assert sent["comments"][1] == "me too" and sent["engagement"] == {"upvotes": 12}
+    assert sent["tags"] == ["session_token=[REDACTED]", "billing"]
+    # The signal the caller holds (and the store keeps) is untouched.
+    assert signal.source_url == "https://admin:hunter2@forum.example.com/t/123"
+
+
+def test_a_secret_at_the_end_of_the_redaction_window_is_not_sent_cut_in_two() -> None:
+    # Only a window of a long field is redacted. A private key inside it shrinks to [REDACTED], which brings
+    # the window's end inside the cap: a key cut there would be too short for its pattern.
+    head, tail, filler = "-----BEGIN PRIVATE KEY-----\n", "\n-----END PRIVATE KEY-----", "b" * 50
+    window = 100 + REDACT_WINDOW_MARGIN
+    pem = head + "A" * (window - len(head) - len(tail) - 2 - len(filler) - 10) + tail
+    text = f"{pem} {filler} sk-live-4f9a8b7c6d5e4f3a2b1c0d9e and more words after it"
+    assert text[:window].endswith(" sk-live-4f")  # 7 characters of the key: too few for the pattern
+    assert redacted(text, 100) == f"[REDACTED] {filler}"
+    assert redacted(text[:window], 100) == f"[REDACTED] {filler} sk-live-4f"  # what a plain cut would send
+    short = f"{filler} sk-live-4f9a8b7c6d5e4f3a2b1c0d9e"
+    assert redacted(short, 100) == f"{filler} [REDACTED]"
 
 
 async def test_server_without_json_schema_gets_json_mode() -> None:

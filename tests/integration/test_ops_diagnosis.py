@@ -82,6 +82,7 @@ def past(issue: str, score: float, **fields: Any) -> SimilarIssue:
         timestamp=NOW - timedelta(days=3),
         tags=fields.pop("tags", ["host.disk:/"]),
         id=f"resolution_{issue}_{int(score * 100)}",
+        recorded_by=fields.pop("recorded_by", "agent"),
     )
     return SimilarIssue(resolution, score)
 
@@ -191,6 +192,24 @@ async def test_unknown_runbook_ids_are_dropped(server: FakeOpenAI, llm: LLMDiagn
     )
     d = await llm.diagnose(disk_result(), [], [])
     assert d.suggested_runbook_ids == ["compact-lancedb", "cleanup-old-logs"]
+
+
+async def test_runbooks_that_do_not_apply_to_the_issue_are_dropped(server: FakeOpenAI, llm: LLMDiagnoser) -> None:
+    # restart-scoring exists, but for endpoint_down: a reply steered by what it read cannot attach it.
+    server.script(good_reply(suggested_runbook_ids=["restart-scoring", "cleanup-old-logs"]))
+    d = await llm.diagnose(disk_result(), [], [])
+    assert (d.issue_name, d.suggested_runbook_ids) == ("disk_full", ["cleanup-old-logs"])
+    server.script(good_reply(issue_name="endpoint_down", suggested_runbook_ids=["cleanup-old-logs"]))
+    d = await llm.diagnose("scoring answers 503", [], [])
+    assert (d.issue_name, d.suggested_runbook_ids) == ("endpoint_down", [])
+    server.script(good_reply(issue_name="made_up_issue", suggested_runbook_ids=["cleanup-old-logs"]))
+    assert (await llm.diagnose("something odd", [], [])).suggested_runbook_ids == []
+
+
+async def test_who_recorded_a_past_resolution_is_sent(server: FakeOpenAI, llm: LLMDiagnoser) -> None:
+    await llm.diagnose(disk_result(), [], [past("disk_full", 0.9), past("disk_full", 0.8, recorded_by="")])
+    sent = sent_data(server.chat_requests()[0].body)["similar_resolutions"]
+    assert [s["recorded_by"] for s in sent] == ["agent", "unknown"]
 
 
 async def test_issue_name_is_normalised(server: FakeOpenAI, llm: LLMDiagnoser) -> None:

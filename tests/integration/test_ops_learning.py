@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
 from glm3.servers.common.errors import InvalidArgument
@@ -18,6 +19,7 @@ from glm3.servers.ops.models import IssueResolution, ResolutionStatus
 from glm3.servers.scoring.embeddings import Embedder
 from glm3.servers.scoring.settings import EmbeddingSection
 from glm3.servers.storage.database import Database
+from glm3.servers.storage.schemas import schema_version
 from tests.conftest import wait_until
 from tests.support.fake_openai import FakeOpenAI, hashed_embedding
 from tests.support.stores import database  # noqa: F401  # the fixture
@@ -74,6 +76,9 @@ PAST = [
 ]
 
 
+WHO = "oncall@example.com"  # who teaches the store in these tests
+
+
 @pytest.fixture
 async def store(database: Database) -> AsyncIterator[LearningStore]:
     opened = await LearningStore.open(database)
@@ -82,7 +87,7 @@ async def store(database: Database) -> AsyncIterator[LearningStore]:
 
 
 async def test_record_assigns_an_id_and_reads_back(store: LearningStore) -> None:
-    stored = await store.record(PAST[0])
+    stored = await store.record(PAST[0], recorded_by=WHO)
     assert re.fullmatch(r"resolution_\d{8}_\d{6}_[0-9a-f]{6}", stored.id)
     assert stored.timestamp == PAST[0].timestamp  # when it was resolved, kept
     assert PAST[0].id == ""  # the caller's object is not changed
@@ -92,18 +97,20 @@ async def test_record_assigns_an_id_and_reads_back(store: LearningStore) -> None
 
     before = datetime.now(UTC)
     seed_style = resolution("disk_full", None, "", "", "", timestamp=None, tags=None)  # type: ignore[arg-type]
-    undated = await store.record(seed_style)
+    undated = await store.record(seed_style, recorded_by=WHO)
     assert undated.timestamp >= before and undated.timestamp.tzinfo is not None  # missing: the time of recording
     assert undated.symptoms == {} and undated.tags == []  # the seed's None defaults mean none
 
-    dated = await store.record(resolution("disk_full", {}, "", "", "", timestamp=datetime(2025, 5, 1, 12, 0)))
+    dated = await store.record(
+        resolution("disk_full", {}, "", "", "", timestamp=datetime(2025, 5, 1, 12, 0)), recorded_by=WHO
+    )
     assert dated.timestamp == datetime(2025, 5, 1, 12, 0, tzinfo=UTC)  # a naive time is taken as UTC
     assert (await store.get(dated.id)).timestamp == dated.timestamp  # type: ignore[union-attr]
 
 
 async def test_the_matching_past_issue_ranks_first(store: LearningStore) -> None:
     for past in PAST:
-        await store.record(past)
+        await store.record(past, recorded_by=WHO)
 
     symptoms = {"service": "host.disk:/data", "mount": "/data", "percent": 96.1}
     found = await store.find_similar("DISK almost full", symptoms, 3)
@@ -124,7 +131,7 @@ async def test_the_matching_past_issue_ranks_first(store: LearningStore) -> None
 
 
 async def test_the_words_score_is_the_share_of_query_words_found(store: LearningStore) -> None:
-    await store.record(PAST[1])
+    await store.record(PAST[1], recorded_by=WHO)
     [only] = await store.find_similar("batch worker leaked zeppelin", None, 5)
     # batch, worker, leaked are in the resolution; zeppelin is not.
     assert only.score == 0.75
@@ -154,7 +161,7 @@ async def test_invalid_resolutions_are_refused_by_field(
     for name, value in changes.items():
         setattr(bad, name, value)
     with pytest.raises(InvalidArgument) as caught:
-        await store.record(bad)
+        await store.record(bad, recorded_by=WHO)
     assert [v.field for v in caught.value.violations] == [field]
     assert await store.count() == 0
 
@@ -162,7 +169,7 @@ async def test_invalid_resolutions_are_refused_by_field(
 async def test_every_bad_field_is_named_at_once(store: LearningStore) -> None:
     bad = resolution("", {"percent": 99}, "x" * 10_001, "a", "l", tags=[""])
     with pytest.raises(InvalidArgument) as caught:
-        await store.record(bad)
+        await store.record(bad, recorded_by=WHO)
     assert [v.field for v in caught.value.violations] == [
         "resolution.issue_name",
         "resolution.diagnosis",
@@ -190,7 +197,9 @@ async def test_invalid_searches_are_refused(
 
 async def test_limit_zero_means_five(store: LearningStore) -> None:
     for n in range(7):
-        await store.record(resolution("disk_full", {"n": n}, "disk full again", "cleaned", "watch the disk"))
+        await store.record(
+            resolution("disk_full", {"n": n}, "disk full again", "cleaned", "watch the disk"), recorded_by=WHO
+        )
     assert len(await store.find_similar("disk full", None, 0)) == 5
 
 
@@ -198,7 +207,7 @@ async def test_resolutions_persist_across_reopening(tmp_path: Path) -> None:
     uri = str(tmp_path / "lancedb")
     database = await Database.open(uri)
     store = await LearningStore.open(database, compact_every=2)
-    recorded = [await store.record(past) for past in PAST]
+    recorded = [await store.record(past, recorded_by=WHO) for past in PAST]
     await store.close()
     await database.close()
     assert store.compactions == 2
@@ -210,7 +219,9 @@ async def test_resolutions_persist_across_reopening(tmp_path: Path) -> None:
         assert await reopened.get(recorded[2].id) == recorded[2]
         [top, *_] = await reopened.find_similar("scoring server not running", None, 3)
         assert top.resolution == recorded[2]
-        newer = await reopened.record(resolution("endpoint_down", {}, "Scoring crashed", "restarted", "check it"))
+        newer = await reopened.record(
+            resolution("endpoint_down", {}, "Scoring crashed", "restarted", "check it"), recorded_by=WHO
+        )
         assert (await reopened.find_similar("SCORING crashed", None, 1))[0].resolution.id == newer.id
     finally:
         await reopened.close()
@@ -229,7 +240,7 @@ async def test_hybrid_search_finds_by_meaning_and_survives_an_embedding_outage(d
         store = await LearningStore.open(database, embedder=embedder)
         try:
             for past in PAST:
-                await store.record(past)
+                await store.record(past, recorded_by=WHO)
             await wait_until(lambda: store.embedded == len(PAST) and store.embeddings_idle)
             tables = (await database.connection.list_tables()).tables
             assert "resolution_vectors_32" in tables
@@ -245,7 +256,10 @@ async def test_hybrid_search_finds_by_meaning_and_survives_an_embedding_outage(d
             # The endpoint goes down: recording goes on (no vector), search answers from full text.
             fake.embeddings_status = 503
             stored = await store.record(
-                resolution("disk_full", {"mount": "/var"}, "Journal logs filled /var", "vacuumed the journal", "cap it")
+                resolution(
+                    "disk_full", {"mount": "/var"}, "Journal logs filled /var", "vacuumed the journal", "cap it"
+                ),
+                recorded_by=WHO,
             )
             await wait_until(lambda: store.embeddings_idle)
             assert store.embed_failures == 1 and store.embedded == len(PAST)
@@ -265,3 +279,162 @@ async def test_hybrid_search_finds_by_meaning_and_survives_an_embedding_outage(d
 def test_symptoms_are_flattened_to_words() -> None:
     text = flatten_symptoms({"disk": {"mount": "/data", "percent": 97}, "errors": ["eio", {"code": 5}], "none": None})
     assert text.splitlines() == ["disk.mount /data", "disk.percent 97", "errors eio", "errors.code 5", "none"]
+
+
+# -- provenance and redaction -------------------------------------------------------------------------------
+
+
+async def test_who_recorded_it_is_stored_and_read_back(tmp_path: Path) -> None:
+    uri = str(tmp_path / "lancedb")
+    database = await Database.open(uri)
+    store = await LearningStore.open(database)
+    claimed = resolution("disk_full", {"mount": "/data"}, "d", "a", "l", recorded_by="agent")  # not the caller
+    stored = await store.record(claimed, recorded_by=WHO)
+    by_agent = await store.record(PAST[1], recorded_by="agent")
+    assert (stored.recorded_by, by_agent.recorded_by) == (WHO, "agent")
+    assert (await store.get(stored.id)).recorded_by == WHO  # type: ignore[union-attr]
+    await store.close()
+    await database.close()
+
+    database = await Database.open(uri)
+    reopened = await LearningStore.open(database)
+    try:
+        [found] = await reopened.find_similar("batch worker leaked memory", None, 1)
+        assert found.resolution.recorded_by == "agent"
+        assert (await reopened.get(stored.id)) == stored
+    finally:
+        await reopened.close()
+        await database.close()
+
+
+@pytest.mark.parametrize("who", ["", "   ", "x" * 257])
+async def test_recorded_by_is_required(store: LearningStore, who: str) -> None:
+    with pytest.raises(TypeError):
+        await store.record(PAST[0])  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="recorded_by"):
+        await store.record(PAST[0], recorded_by=who)
+    assert await store.count() == 0
+
+
+SECRETS = [
+    "hunter2",
+    "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e",
+    "dbpass99",
+    "tok-7f3e9a1b2c4d",
+    "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+    "AKIAIOSFODNN7EXAMPLE",
+]
+
+
+def leaky_resolution() -> IssueResolution:
+    return resolution(
+        "disk_full",
+        {
+            "dsn": "postgres://backup:dbpass99@10.0.0.7:5432/signals",
+            "headers": {"Authorization": "Bearer tok-7f3e9a1b2c4d", "Accept": "application/json"},
+            "api_key": "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e",
+            "percent": 97.5,
+        },
+        "the backup job failed with password=hunter2 and filled /data",
+        "git clone https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/org/ops && ./cleanup",
+        "never paste AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE into a ticket",
+        tags=["token=tok-7f3e9a1b2c4d", "disk"],
+    )
+
+
+async def test_secrets_are_redacted_before_anything_is_stored_indexed_or_embedded(database: Database) -> None:
+    async with FakeOpenAI() as fake:
+        embedder = embedder_for(fake)
+        store = await LearningStore.open(database, embedder=embedder)
+        try:
+            stored = await store.record(leaky_resolution(), recorded_by=WHO)
+            await wait_until(lambda: store.embedded == 1 and store.embeddings_idle)
+
+            rows = await store.table.query().to_list()  # what is on disk, every column
+            on_disk = repr(rows) + repr(await store.get(stored.id)) + repr(stored)
+            embedded = "".join(repr(r.body) for r in fake.embedding_requests())
+            for secret in SECRETS:
+                assert secret not in on_disk, f"{secret!r} was stored"
+                assert secret not in embedded, f"{secret!r} was sent to the embedding endpoint"
+            assert stored.symptoms["headers"] == {"Authorization": "[REDACTED]", "Accept": "application/json"}
+            assert stored.symptoms["percent"] == 97.5 and stored.symptoms["api_key"] == "[REDACTED]"
+            assert stored.diagnosis == "the backup job failed with password=[REDACTED] and filled /data"
+            assert stored.tags == ["token=[REDACTED]", "disk"]
+            assert "postgres://backup:[REDACTED]@10.0.0.7" in rows[0]["symptoms"]
+            # Found by its words (the search text on disk, checked above, has none of its secrets).
+            assert (await store.find_similar("backup job filled data", None, 1))[0].resolution == stored
+        finally:
+            await store.close()
+            await embedder.close()
+
+
+async def test_redaction_keeps_texts_within_their_limits(store: LearningStore) -> None:
+    # `password=x` grows to `password=[REDACTED]`: a text at its limit is cut back to it.
+    long = resolution("disk_full", {}, "password=x " * 909, "a", "l", tags=["password=" + "y" * 55])
+    assert len(long.diagnosis) <= 10_000 and len(long.tags[0]) == 64
+    stored = await store.record(long, recorded_by=WHO)
+    assert len(stored.diagnosis) == 10_000 and "password=x" not in stored.diagnosis
+    assert stored.tags == ["password=[REDACTED]"]
+
+
+# The schema of version 1 of ops_resolutions, as servers before `recorded_by` created it.
+RESOLUTIONS_V1 = pa.schema(
+    [
+        ("id", pa.string()),
+        ("issue_name", pa.string()),
+        ("symptoms", pa.string()),
+        ("diagnosis", pa.string()),
+        ("action_taken", pa.string()),
+        ("resolution_status", pa.string()),
+        ("lesson_learned", pa.string()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("tags", pa.list_(pa.string())),
+        ("search_text", pa.string()),
+    ],
+    metadata={b"glm3.schema_version": b"1"},
+)
+
+
+async def test_a_version_1_table_is_migrated_with_unknown_provenance(tmp_path: Path) -> None:
+    uri = str(tmp_path / "lancedb")
+    database = await Database.open(uri)
+    old = await database.connection.create_table("ops_resolutions", schema=RESOLUTIONS_V1)
+    await old.add(
+        pa.Table.from_pylist(
+            [
+                {
+                    "id": "resolution_20250101_120000_abcdef",
+                    "issue_name": "disk_full",
+                    "symptoms": '{"mount":"/data"}',
+                    "diagnosis": "the data volume filled up",
+                    "action_taken": "deleted old scorer logs",
+                    "resolution_status": "success",
+                    "lesson_learned": "rotate scorer logs daily",
+                    "timestamp": datetime(2025, 1, 1, 12, 0, tzinfo=UTC),
+                    "tags": ["disk"],
+                    "search_text": "disk_full\ndisk full\nmount /data\nthe data volume filled up\n"
+                    "deleted old scorer logs\nrotate scorer logs daily\ndisk",
+                }
+            ],
+            schema=RESOLUTIONS_V1,
+        )
+    )
+    store = await LearningStore.open(database)
+    try:
+        assert schema_version(await store.table.schema()) == 2
+        [migrated] = await store.find_similar("scorer logs rotate", None, 5)  # the full-text index is back
+        assert migrated.resolution.id == "resolution_20250101_120000_abcdef"
+        assert migrated.resolution.recorded_by == ""  # not known: the diagnosis does not repeat it as advice
+        assert migrated.resolution.lesson_learned == "rotate scorer logs daily"
+        newer = await store.record(PAST[0], recorded_by="agent")
+        assert await store.count() == 2
+        assert (await store.get(newer.id)).recorded_by == "agent"  # type: ignore[union-attr]
+    finally:
+        await store.close()
+    reopened = await LearningStore.open(database)  # version 2 now: opened as it is
+    try:
+        assert await reopened.count() == 2
+        assert {r.resolution.recorded_by for r in await reopened.find_similar("disk full", None, 5)} == {"", "agent"}
+    finally:
+        await reopened.close()
+        await database.close()

@@ -32,6 +32,7 @@ from glm3.servers.ops.runbooks import (
     RunbookError,
     RunbookExecutor,
     RunbooksSection,
+    verified,
 )
 from tests.conftest import wait_until
 
@@ -629,6 +630,33 @@ async def test_without_a_recheck_step_the_service_is_rechecked_at_the_end(tmp_pa
     success = await executor.run(fixed.get("restart-only"), "endpoint_down", "api")
     assert success.status is ResolutionStatus.SUCCESS
     assert success.message == "restart-only: 1 step ok; api is healthy"
+
+
+async def test_an_outcome_is_verified_only_when_a_recheck_saw_the_service_after_the_steps(
+    tmp_path: Path, service: Service
+) -> None:
+    fixed = load(tmp_path, RESTART_THEN_RECHECK.format(url=f"{service.url}/restart"))
+    executor = RunbookExecutor(http_recheck(service))
+    # The last step re-checked: verified, whether it found the service healthy or not.
+    assert verified(await executor.run(fixed.get("restart-api"), "endpoint_down", "api"))
+    service.healthy = False
+    broken = load(tmp_path, RESTART_THEN_RECHECK.format(url=f"{service.url}/restart-broken"))
+    still_down = await executor.run(broken.get("restart-api"), "endpoint_down", "api")
+    assert still_down.status is ResolutionStatus.PARTIAL and verified(still_down)
+    # No re-check step: the executor's final re-check verifies.
+    final = await executor.run(broken.get("restart-only"), "endpoint_down", "api")
+    assert final.status is ResolutionStatus.PARTIAL and verified(final)
+    # Steps that succeeded with nothing re-checked after them (no service, no re-check): a claim, not verified.
+    unchecked = await executor.run(broken.get("restart-only"), "endpoint_down")
+    assert unchecked.status is ResolutionStatus.SUCCESS and not verified(unchecked)
+    blind = await RunbookExecutor().run(fixed.get("restart-only"), "endpoint_down", "api")
+    assert blind.status is ResolutionStatus.SUCCESS and not verified(blind)
+    # A first step that fails stops the runbook before its re-check.
+    gone = load(tmp_path, RESTART_THEN_RECHECK.format(url=f"http://127.0.0.1:{closed_port()}/restart"))
+    failed = await executor.run(gone.get("restart-api"), "endpoint_down", "api")
+    assert failed.status is ResolutionStatus.FAILED and failed.steps_completed == [] and not verified(failed)
+    # A dry run verifies nothing.
+    assert not verified(await executor.run(fixed.get("restart-api"), "endpoint_down", "api", dry_run=True))
 
 
 async def test_the_bundled_recheck_waits_then_rechecks(service: Service) -> None:

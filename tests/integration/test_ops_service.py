@@ -294,6 +294,7 @@ async def test_resolve_dry_run_then_for_real_and_learn_from_it(tmp_path: Path, e
         assert list(real.result.steps_completed) == ["repair", "recheck"]
         assert marker.exists()
         assert real.recorded.id.startswith("resolution_")
+        assert real.recorded.recorded_by == "anonymous"  # a person's run: their principal (none configured)
 
         similar = await stub.FindSimilarIssues(
             pb.FindSimilarIssuesRequest(query="api endpoint down answered 503"), timeout=10
@@ -368,3 +369,32 @@ async def test_record_and_find_similar_issues(tmp_path: Path) -> None:
         assert info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
         fields = {v.field for v in detail(rich_status(info.value), error_details_pb2.BadRequest).field_violations}
         assert "resolution.issue_name" in fields
+
+
+async def test_record_resolution_sets_who_taught_it_and_stores_no_secrets(tmp_path: Path) -> None:
+    settings, deps, agent = await ops(tmp_path, host_checks={"enabled": False})
+    async with running(settings, deps) as srv, srv.channel() as channel:
+        stub = pb_grpc.OpsServiceStub(channel)
+        resolution = ops_pb2.IssueResolution(
+            issue_name="disk_full",
+            diagnosis="backup job failed: password=hunter2 rejected",
+            action_taken="curl -H 'Authorization: Bearer tok-7f3e9a1b2c4d' http://127.0.0.1/admin/clean",
+            resolution_status=ops_pb2.RESOLUTION_STATUS_SUCCESS,
+            lesson_learned="rotate the key sk-live-4f9a8b7c6d5e4f3a2b1c0d9e",
+            tags=["manual", "token=tok-7f3e9a1b2c4d"],
+            recorded_by="agent",  # a client cannot claim to be the agent
+        )
+        resolution.symptoms.update({"dsn": "postgres://backup:dbpass99@db:5432/x", "password": "hunter2", "n": 3})
+        reply = await stub.RecordResolution(pb.RecordResolutionRequest(resolution=resolution), timeout=10)
+        recorded = reply.resolution
+        assert recorded.recorded_by == "anonymous"
+        assert recorded.diagnosis == "backup job failed: password=[REDACTED] rejected"
+        assert list(recorded.tags) == ["manual", "token=[REDACTED]"]
+        assert recorded.symptoms["password"] == "[REDACTED]" and recorded.symptoms["n"] == 3
+
+        found = await stub.FindSimilarIssues(pb.FindSimilarIssuesRequest(query="backup job rejected"), timeout=10)
+        rows = await agent.learning.table.query().to_list()
+        for seen in (str(recorded), str(found), repr(rows)):
+            for secret in ("hunter2", "tok-7f3e9a1b2c4d", "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e", "dbpass99"):
+                assert secret not in seen
+        assert found.issues[0].resolution.recorded_by == "anonymous"

@@ -4,6 +4,7 @@ LLM work with the stream, and hybrid search with an embedding endpoint."""
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from glm3.scoring.v1 import signal_pb2
 from glm3.servers.scoring import main as scoring_main
 from glm3.servers.scoring.settings import ScoringSettings
 from tests.conftest import running, wait_until
+from tests.integration.test_llm_scorer import PLANTED, scoring_reply
 from tests.support.fake_openai import FakeOpenAI, Reply, hashed_embedding
 
 
@@ -61,6 +63,39 @@ async def test_llm_outage_falls_back_to_the_heuristic_and_shows_in_stats(tmp_pat
         assert stats.llm_fallbacks == 1 and stats.candidates_total == 1
         assert stats.health.brain_connected is False and stats.health.status == "degraded"
         assert stats.health.store_reachable is True
+
+
+async def test_secrets_in_a_signal_stay_out_of_the_llm_prompt_and_the_store_keeps_the_signal(tmp_path: Path) -> None:
+    async with FakeOpenAI(scoring_reply) as fake:
+        settings = settings_for(tmp_path / "db", llm={"model": "gpt-test", "base_url": fake.base_url})
+        deps = await scoring_main.make_deps(settings)
+        store = deps.services[0].servicer.engine.store  # type: ignore[attr-defined]
+        leaky = signal_pb2.Signal(
+            id="sig-leaky",
+            title="Invoice tool, our key sk-live-4f9a8b7c6d5e4f3a2b1c0d9e leaked",
+            description="The export uses postgres://billing:dbpass99@db.internal/ledger and breaks weekly.",
+            source="reddit",
+            source_url="https://admin:hunter2@forum.example.com/t/123",
+            author="dev (token=tok-7f3e9a1b2c4d)",
+            raw_content="AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE",
+            comments=["clone https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@github.com/org/app"],
+            tags=["password=hunter2"],
+        )
+        async with running(settings, deps) as srv, srv.channel() as channel:
+            stub = pb_grpc.ScoringServiceStub(channel)
+            candidate = (await stub.Score(pb.ScoreRequest(signal=leaky), timeout=10)).candidate
+            assert dict(candidate.analysis)["scorer"] == "llm"
+            [request] = fake.chat_requests()
+            sent = json.dumps(request.body)
+            for secret in PLANTED:
+                assert secret not in sent, f"{secret!r} was sent to the LLM"
+            assert "https://admin:[REDACTED]@forum.example.com" in sent
+            # What is stored and served is the signal as received, as before: only the prompt is redacted.
+            assert candidate.title == leaky.title and candidate.description == leaky.description
+            await wait_until(lambda: store.embeddings_idle, timeout=10)
+            [row] = await store.signals.query().where("id = 'sig-leaky'").to_list()
+            assert (row["source_url"], row["author"]) == (leaky.source_url, leaky.author)
+            assert row["raw_content"] == leaky.raw_content and list(row["comments"]) == list(leaky.comments)
 
 
 async def test_cancelling_a_stream_cancels_its_llm_calls(tmp_path: Path) -> None:
