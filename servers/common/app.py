@@ -16,6 +16,7 @@ from glm3.servers.common.access import AccessInterceptor
 from glm3.servers.common.auth import Authenticator
 from glm3.servers.common.health import DependencyProbe, HealthReporter, HealthServicer
 from glm3.servers.common.interceptors import default_interceptors
+from glm3.servers.common.limits import CallLimitInterceptor
 from glm3.servers.common.metrics import MetricsServer, RpcMetrics, listen, new_registry
 from glm3.servers.common.settings import BaseSettings, is_loopback
 from glm3.servers.common.tls import ServerCertificates
@@ -61,8 +62,21 @@ def grpc_options(settings: BaseSettings) -> list[tuple[str, int]]:
         ("grpc.keepalive_permit_without_calls", 1),
         ("grpc.http2.min_recv_ping_interval_without_data_ms", int(s.min_client_ping_interval_s * 1000)),
         ("grpc.http2.max_ping_strikes", 2),
+        # Keep pinging idle connections (the default stops after 2 pings without data), so a peer that
+        # vanished (a half-open TCP connection) is found and closed after keepalive_timeout_s.
+        ("grpc.http2.max_pings_without_data", 0),
+        ("grpc.max_concurrent_streams", s.max_concurrent_streams),
+        ("grpc.server_handshake_timeout_ms", int(s.handshake_timeout_s * 1000)),
+        *_optional_ms("grpc.max_connection_idle_ms", s.max_connection_idle_s),
+        *_optional_ms("grpc.max_connection_age_ms", s.max_connection_age_s),
+        *_optional_ms("grpc.max_connection_age_grace_ms", s.max_connection_age_grace_s if s.max_connection_age_s else 0),
         ("grpc.so_reuseport", 0),
     ]
+
+
+def _optional_ms(name: str, seconds: float) -> list[tuple[str, int]]:
+    """A channel argument in milliseconds, or none when the setting is 0 (disabled: grpc's default)."""
+    return [(name, int(seconds * 1000))] if seconds > 0 else []
 
 
 class Glm3Server:
@@ -84,6 +98,7 @@ class Glm3Server:
         self._stopped = asyncio.Event()
         self._stopping = False
         self.access: AccessInterceptor | None = None
+        self.limits: CallLimitInterceptor | None = None
         self.certificates: ServerCertificates | None = None
 
     async def start(self) -> None:
@@ -143,14 +158,15 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
         ServerCertificates(s.tls, reload_interval_s=settings.auth.reload_interval_s) if s.tls.enabled else None
     )
     access = AccessInterceptor(authenticator, deps.audit)
-    interceptors = default_interceptors(RpcMetrics(deps.registry))
-    # Inside the access log and the metrics (denials are logged and counted), outside the error mapping.
-    interceptors.insert(len(interceptors) - 1, access)
-    server = grpc.aio.server(
-        interceptors=[*interceptors, *deps.extra_interceptors],
-        options=grpc_options(settings),
-        maximum_concurrent_rpcs=s.max_concurrent_rpcs,
+    limits = CallLimitInterceptor(
+        s.max_concurrent_rpcs, s.max_streams_per_client, s.stream_idle_timeout_s or None
     )
+    interceptors = default_interceptors(RpcMetrics(deps.registry))
+    # Inside the access log and the metrics (refusals and denials are logged and counted), outside the error
+    # mapping; the limits first, so a refused call costs no authentication.
+    interceptors[-1:-1] = [limits, access]
+    # No grpc maximum_concurrent_rpcs: it would count health checks too (CallLimitInterceptor does not).
+    server = grpc.aio.server(interceptors=[*interceptors, *deps.extra_interceptors], options=grpc_options(settings))
     for binding in deps.services:
         binding.add(binding.servicer, server)
 
@@ -188,5 +204,5 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
         timeout=s.dependency_probe_timeout_s,
     )
     built = Glm3Server(server, reporter, deps.closers, s.shutdown_grace_s, metrics)
-    built.access, built.certificates = access, certificates
+    built.access, built.certificates, built.limits = access, certificates, limits
     return built, port

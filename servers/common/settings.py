@@ -126,7 +126,41 @@ class ServerSection(Section):
     max_concurrent_rpcs: int = Field(
         1024,
         ge=1,
-        description="RPCs served at once (open streams included); more get RESOURCE_EXHAUSTED",
+        description="RPCs served at once (open streams included, health checks not counted); more get "
+        "RESOURCE_EXHAUSTED (reason TOO_MANY_CALLS)",
+    )
+    max_streams_per_client: int = Field(
+        256,
+        ge=1,
+        description="streaming RPCs one client host may have open at once; more get RESOURCE_EXHAUSTED "
+        "(reason TOO_MANY_STREAMS)",
+    )
+    max_concurrent_streams: int = Field(
+        256,
+        ge=1,
+        description="calls in flight on one HTTP/2 connection (grpc.max_concurrent_streams); a client's further "
+        "calls wait for a free one",
+    )
+    stream_idle_timeout_s: float = Field(
+        600.0,
+        ge=0,
+        description="a stream whose client sends no frame for this long while the server waits for one is ended "
+        "with UNAVAILABLE (reason STREAM_IDLE); 0 disables",
+    )
+    handshake_timeout_s: float = Field(
+        10.0, gt=0, description="a new connection must finish its HTTP/2 (and TLS) handshake within this time"
+    )
+    max_connection_idle_s: float = Field(
+        900.0, ge=0, description="a connection with no call for this long is closed (GOAWAY); 0 disables"
+    )
+    max_connection_age_s: float = Field(
+        3600.0,
+        ge=0,
+        description="connections are closed gracefully (GOAWAY) after this long, so clients reconnect and load "
+        "balancers rebalance; 0 disables",
+    )
+    max_connection_age_grace_s: float = Field(
+        300.0, ge=0, description="calls running when a connection reaches its age get this long to finish"
     )
     keepalive_time_s: float = Field(
         60.0, gt=0, description="seconds of idleness after which the server pings a client"

@@ -55,7 +55,12 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         scorer = llm
     engine = ScoringEngine(store, scorer, tuning.config(), llm=llm, metrics=metrics)
     audit = await AuditLog.open(database, PROG)
-    servicer = ScoringServicer(engine, stream_window=tuning.stream_window, audit=audit)
+    servicer = ScoringServicer(
+        engine,
+        stream_window=tuning.stream_window,
+        audit=audit,
+        max_response_bytes=settings.server.max_send_message_bytes,
+    )
 
     async def close_clients() -> None:
         if llm is not None:

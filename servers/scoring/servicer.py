@@ -38,6 +38,11 @@ VERSION = "0.1.0"
 MAX_RESULTS_PER_FRAME = 1_000
 MAX_UPLOAD_ERRORS = 1_000
 MAX_TEXT = 2_000
+YIELD_EVERY = 64  # signals checked between two yields to the event loop
+MIB = 1024 * 1024
+# Bytes a candidate adds to what it copies from its signal: ids, scores, five reasonings, the verdict, the
+# recommendations and the `analysis` Struct (about 1.8 KB with the heuristic; an LLM's reasoning is longer).
+CANDIDATE_OVERHEAD = 8 * 1024
 
 _ORDERS = {
     pb.CANDIDATE_ORDER_UNSPECIFIED: "time_desc",
@@ -58,6 +63,22 @@ def prepare_signal(message: signal_pb2.Signal, prefix: str) -> tuple[Signal, lis
     signal, violations = signal_from_pb(message, prefix)
     violations.extend(validate_signal(signal, prefix))
     return signal, violations
+
+
+def response_bytes(message: signal_pb2.Signal) -> int:
+    """An upper bound of the encoded candidate a signal becomes: the fields it copies, and its scores,
+    reasoning and analysis (CANDIDATE_OVERHEAD). Comments and raw content are not copied."""
+    copied = message.ByteSize() - len(message.raw_content.encode()) - sum(len(c.encode()) + 3 for c in message.comments)
+    return copied + len(message.id) + CANDIDATE_OVERHEAD
+
+
+def frame_too_large(field: str, count: int) -> InvalidArgument:
+    """The error that ends a stream or an upload whose frame carries more than MAX_BATCH signals."""
+    return InvalidArgument(
+        f"a frame carries {count:,} signals, more than {MAX_BATCH:,}: the stream is ended; send smaller frames",
+        [FieldViolation(field, f"must hold 1 to {MAX_BATCH:,} signals, got {count:,}")],
+        reason="FRAME_TOO_LARGE",
+    )
 
 
 def invalid_signal(violations: list[FieldViolation], signal_id: str) -> InvalidArgument:
@@ -122,10 +143,18 @@ class _Item:
 
 
 class ScoringServicer(pb_grpc.ScoringServiceServicer):
-    def __init__(self, engine: ScoringEngine, *, stream_window: int = 1_000, audit: AuditLog | None = None) -> None:
+    def __init__(
+        self,
+        engine: ScoringEngine,
+        *,
+        stream_window: int = 1_000,
+        audit: AuditLog | None = None,
+        max_response_bytes: int = 16 * 1024 * 1024,
+    ) -> None:
         self.engine = engine
         self.stream_window = stream_window
         self.audit = audit
+        self.max_response_bytes = max_response_bytes
 
     # -- scoring ------------------------------------------------------------------------------------
 
@@ -159,6 +188,8 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         indexes: list[int] = []
         errors: dict[int, pb.ItemError] = {}
         for offset, message in enumerate(messages):
+            if offset and not offset % YIELD_EVERY:
+                await asyncio.sleep(0)  # let other calls (health first) run between checks of a big batch
             index = first_index + offset
             signal, violations = prepare_signal(message, f"{field}[{offset}]")
             if violations:
@@ -187,6 +218,17 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 [FieldViolation("signals", f"must hold 1 to {MAX_BATCH:,} signals, got {count:,}")],
             )
         config = self._config(request.config, "config")
+        # Refused before anything is stored: a response that cannot be sent would leave the candidates
+        # stored and the call failed (and a retry would store signals without ids again).
+        expected = sum(map(response_bytes, request.signals))
+        if expected > self.max_response_bytes:
+            raise InvalidArgument(
+                f"the response to these {count:,} signals would be about {expected / MIB:.1f} MiB, over the "
+                f"server's {self.max_response_bytes / MIB:.0f} MiB (server.max_send_message_bytes): send fewer "
+                "signals per call, or stream them with ScoreStream",
+                [FieldViolation("signals", f"too many or too large for one response; {count:,} given")],
+                reason="RESPONSE_TOO_LARGE",
+            )
         outcomes, errors = await self._score_indexed(
             request.signals, 0, config, request.rescore, _time_left(context), "signals"
         )
@@ -209,14 +251,12 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             if count == 0:
                 continue  # nothing to score, nothing to answer
             if count > MAX_BATCH:
-                violation = FieldViolation("signals", f"must hold 1 to {MAX_BATCH:,} signals, got {count:,}")
-                frame_error: Glm3Error | None = InvalidArgument("frame size out of range", [violation])
-            else:
-                frame_error = None
-                try:
-                    config = self._config(frame.config, "config")
-                except InvalidArgument as exc:
-                    frame_error = exc
+                raise frame_too_large("signals", count)  # O(1), not one error per item
+            frame_error: Glm3Error | None = None
+            try:
+                config = self._config(frame.config, "config")
+            except InvalidArgument as exc:
+                frame_error = exc
             if frame_error is not None:
                 status = to_rpc_status(frame_error)
                 frame_errors = [
@@ -279,22 +319,22 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                     count = len(batch.items)
                     if count == 0:
                         continue
+                    if count > MAX_BATCH:
+                        # Refused whole, at once: answering each item of a frame of a million would cost
+                        # the server a million errors (and block it while it built them).
+                        raise frame_too_large("batch.items", count)
                     first, sequence = sequence, sequence + count
                     audit_note(signals=sequence)
                     await window.acquire(count)
                     frame_error: Glm3Error | None = None
-                    if count > MAX_BATCH:
-                        frame_error = InvalidArgument(
-                            "frame size out of range",
-                            [FieldViolation("batch.items", f"must hold 1 to {MAX_BATCH:,} signals, got {count:,}")],
-                        )
-                    else:
-                        try:
-                            config = self._config(batch.config, "batch.config")
-                        except InvalidArgument as exc:
-                            frame_error = exc
+                    try:
+                        config = self._config(batch.config, "batch.config")
+                    except InvalidArgument as exc:
+                        frame_error = exc
                     items: list[_Item] = []
                     for offset, entry in enumerate(batch.items):
+                        if offset and not offset % YIELD_EVERY:
+                            await asyncio.sleep(0)  # a frame of 1,000 signals is 20-50 ms of checks
                         correlation_id = entry.correlation_id
                         if frame_error is not None:
                             results.put_nowait(error_result(correlation_id, first + offset, frame_error))

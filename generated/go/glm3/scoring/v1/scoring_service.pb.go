@@ -451,8 +451,8 @@ func (*ScoreStreamRequest) XXX_OneofWrappers() []interface{} {
 
 // A batch of signals to score, with the options for all of them.
 type SignalBatch struct {
-	// The signals, 1 to 1,000 per frame. A frame with no items is skipped; a larger one is answered with one
-	// INVALID_ARGUMENT result per item.
+	// The signals, 1 to 1,000 per frame. A frame with no items is skipped; a larger one ends the stream with
+	// INVALID_ARGUMENT (reason `FRAME_TOO_LARGE`), at once: results already sent stand.
 	Items []*StreamSignal `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
 	// Scoring options for the signals of this frame; unset fields take the server's values.
 	Config *ScoringConfig `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
@@ -784,7 +784,8 @@ func (*ScoreResult) XXX_OneofWrappers() []interface{} {
 
 // One frame sent by the client on `ScoreUpload`.
 type ScoreUploadRequest struct {
-	// Signals to score, 1 to 1,000 per frame.
+	// Signals to score, 1 to 1,000 per frame; a larger frame ends the upload with INVALID_ARGUMENT (reason
+	// `FRAME_TOO_LARGE`).
 	Signals []*Signal `protobuf:"bytes,1,rep,name=signals,proto3" json:"signals,omitempty"`
 	// Scoring options for the signals of this frame; unset fields take the server's values.
 	Config *ScoringConfig `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`

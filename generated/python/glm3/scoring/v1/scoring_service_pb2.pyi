@@ -277,8 +277,8 @@ class SignalBatch(_message.Message):
     """Score again signals whose ids were already scored."""
     @_builtins.property
     def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___StreamSignal]:
-        """The signals, 1 to 1,000 per frame. A frame with no items is skipped; a larger one is answered with one
-        INVALID_ARGUMENT result per item.
+        """The signals, 1 to 1,000 per frame. A frame with no items is skipped; a larger one ends the stream with
+        INVALID_ARGUMENT (reason `FRAME_TOO_LARGE`), at once: results already sent stand.
         """
 
     @_builtins.property
@@ -438,7 +438,9 @@ class ScoreUploadRequest(_message.Message):
     """Score again signals whose ids were already scored."""
     @_builtins.property
     def signals(self) -> _containers.RepeatedCompositeFieldContainer[_signal_pb2.Signal]:
-        """Signals to score, 1 to 1,000 per frame."""
+        """Signals to score, 1 to 1,000 per frame; a larger frame ends the upload with INVALID_ARGUMENT (reason
+        `FRAME_TOO_LARGE`).
+        """
 
     @_builtins.property
     def config(self) -> _candidate_pb2.ScoringConfig:

@@ -251,8 +251,8 @@ export const ScoreStreamRequestSchema: GenMessage<ScoreStreamRequest> = /*@__PUR
  */
 export type SignalBatch = Message<"glm3.scoring.v1.SignalBatch"> & {
   /**
-   * The signals, 1 to 1,000 per frame. A frame with no items is skipped; a larger one is answered with one
-   * INVALID_ARGUMENT result per item.
+   * The signals, 1 to 1,000 per frame. A frame with no items is skipped; a larger one ends the stream with
+   * INVALID_ARGUMENT (reason `FRAME_TOO_LARGE`), at once: results already sent stand.
    *
    * @generated from field: repeated glm3.scoring.v1.StreamSignal items = 1;
    */
@@ -425,7 +425,8 @@ export const ScoreResultSchema: GenMessage<ScoreResult> = /*@__PURE__*/
  */
 export type ScoreUploadRequest = Message<"glm3.scoring.v1.ScoreUploadRequest"> & {
   /**
-   * Signals to score, 1 to 1,000 per frame.
+   * Signals to score, 1 to 1,000 per frame; a larger frame ends the upload with INVALID_ARGUMENT (reason
+   * `FRAME_TOO_LARGE`).
    *
    * @generated from field: repeated glm3.scoring.v1.Signal signals = 1;
    */
