@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from glm3.servers.common.access import AccessInterceptor
 from glm3.servers.common.auth import Authenticator
+from glm3.servers.common.decoding import DecodingInterceptor
 from glm3.servers.common.health import DependencyProbe, HealthReporter, HealthServicer
 from glm3.servers.common.interceptors import default_interceptors
 from glm3.servers.common.limits import CallLimitInterceptor
@@ -164,7 +165,7 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
     interceptors = default_interceptors(RpcMetrics(deps.registry))
     # Inside the access log and the metrics (refusals and denials are logged and counted), outside the error
     # mapping; the limits first, so a refused call costs no authentication.
-    interceptors[-1:-1] = [limits, access]
+    interceptors[-1:-1] = [DecodingInterceptor(), limits, access]
     # No grpc maximum_concurrent_rpcs: it would count health checks too (CallLimitInterceptor does not).
     server = grpc.aio.server(interceptors=[*interceptors, *deps.extra_interceptors], options=grpc_options(settings))
     for binding in deps.services:

@@ -38,30 +38,41 @@ def _pack(message: object) -> any_pb2.Any:
     return packed
 
 
+# An error travels in the trailers, which clients cap (grpc: 8 KiB by default, and the status is there twice,
+# once base64-encoded): these bounds keep the largest possible error under about 6 KiB, so the client sees
+# the real error instead of "metadata size exceeds hard limit".
+MAX_MESSAGE = 300
+MAX_VIOLATIONS = 20
+MAX_FIELD = 80
+MAX_DESCRIPTION = 100
+MAX_METADATA_VALUE = 128
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def to_rpc_status(error: errors.Glm3Error) -> status_pb2.Status:
-    """A `google.rpc.Status` for a domain error: also the per-item error of streams and batches."""
+    """A `google.rpc.Status` for a domain error: also the per-item error of streams and batches. Values are
+    clipped and at most MAX_VIOLATIONS field violations are listed (then one saying how many more)."""
     code = status_code_for(error)
-    details = [
-        _pack(
-            error_details_pb2.ErrorInfo(
-                reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata
-            )
-        )
-    ]
+    metadata = {clip(k, MAX_FIELD): clip(v, MAX_METADATA_VALUE) for k, v in list(error.metadata.items())[:8]}
+    details = [_pack(error_details_pb2.ErrorInfo(reason=error.reason, domain=ERROR_DOMAIN, metadata=metadata))]
     if isinstance(error, errors.InvalidArgument) and error.violations:
-        details.append(
-            _pack(
-                error_details_pb2.BadRequest(
-                    field_violations=[
-                        error_details_pb2.BadRequest.FieldViolation(
-                            field=v.field, description=v.description
-                        )
-                        for v in error.violations
-                    ]
-                )
+        shown = [
+            error_details_pb2.BadRequest.FieldViolation(
+                field=clip(v.field, MAX_FIELD), description=clip(v.description, MAX_DESCRIPTION)
             )
-        )
-    return status_pb2.Status(code=code.value[0], message=error.message, details=details)
+            for v in error.violations[:MAX_VIOLATIONS]
+        ]
+        more = len(error.violations) - MAX_VIOLATIONS
+        if more > 0:
+            shown[-1] = error_details_pb2.BadRequest.FieldViolation(
+                field="...", description=f"and {more + 1:,} more problems not listed"
+            )
+        details.append(_pack(error_details_pb2.BadRequest(field_violations=shown)))
+    return status_pb2.Status(code=code.value[0], message=clip(error.message, MAX_MESSAGE), details=details)
 
 
 def internal_status(message: str) -> status_pb2.Status:

@@ -33,6 +33,16 @@ MAX_COMMENTS, MAX_COMMENT = 500, 10_000
 # that does not end the host, and none of what urlsplit removes or checks (tab, CR, LF, IPv6 brackets; with
 # ASCII only, its NFKC check is skipped too). Every other URL is judged by urlparse itself (about 3 us).
 _PLAIN_WEB_URL = re.compile(r"https?://[^/?#\t\r\n\[\]][^\t\r\n\[\]]*")
+# Control characters (C0 and DEL) have no place in a one-line field: a NUL in a source, a newline in a URL
+# (header injection downstream), an escape sequence in a title shown on a terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+SINGLE_LINE = ("source", "source_url", "title", "category", "author")
+
+
+def _has_control(signal: Signal) -> bool:
+    return _CONTROL.search(
+        "".join((signal.source, signal.source_url, signal.title, signal.category, signal.author, *signal.tags))
+    ) is not None
 
 
 def _plainly_valid(signal: Signal) -> bool:
@@ -55,6 +65,8 @@ def _plainly_valid(signal: Signal) -> bool:
         return False
     if url and not (url.isascii() and _PLAIN_WEB_URL.fullmatch(url)):
         return False  # urlparse decides, in the full check
+    if _has_control(signal):
+        return False
     if signal.timestamp is not None or signal.extracted_at is not None:
         now = utcnow()
         for value in (signal.timestamp, signal.extracted_at):
@@ -101,6 +113,10 @@ def _problems(signal: Signal, prefix: str) -> list[FieldViolation]:
         value = getattr(signal, name)
         if len(value) > limit:
             bad(name, f"must be at most {limit:,} characters, got {len(value):,}")
+    for name in SINGLE_LINE:
+        found = _CONTROL.search(getattr(signal, name))
+        if found is not None:
+            bad(name, f"must not contain control characters (found U+{ord(found.group()):04X} at {found.start()})")
     url = signal.source_url
     if url and len(url) <= LIMITS["source_url"] and not (url.isascii() and _PLAIN_WEB_URL.fullmatch(url)):
         try:
@@ -119,6 +135,8 @@ def _problems(signal: Signal, prefix: str) -> list[FieldViolation]:
     for i, tag in enumerate(signal.tags[: MAX_TAGS + 1]):
         if not tag or len(tag) > MAX_TAG:
             bad(f"tags[{i}]", f"must be 1 to {MAX_TAG} characters")
+        elif _CONTROL.search(tag):
+            bad(f"tags[{i}]", "must not contain control characters")
     if len(signal.engagement) > MAX_ENGAGEMENT:
         bad("engagement", f"must hold at most {MAX_ENGAGEMENT} entries, got {len(signal.engagement)}")
     for key, count in list(signal.engagement.items())[: MAX_ENGAGEMENT + 1]:

@@ -80,3 +80,105 @@ async def test_a_batch_whose_response_cannot_fit_is_refused_before_anything_is_s
         assert stats.candidates_total == 0  # nothing was stored
         half = await stub.BatchScore(pb.BatchScoreRequest(signals=signals[:400]), timeout=120)
         assert half.processed == 400 and not half.errors
+
+
+async def test_undecodable_requests_are_invalid_argument_everywhere(scoring_server: RunningServer, ops_server: RunningServer) -> None:
+    from glm3.ops.v1 import ops_service_pb2 as ops_pb
+
+    garbage = b"\xff\xff\xff\xff"
+    deep = b""  # a Struct nested 40 levels, encoded by hand (the library refuses to build one)
+    for _ in range(40):
+        value = _field(5, deep)  # Value.struct_value
+        deep = _field(1, _field(1, b"a") + _field(2, value))  # Struct.fields entry {key, value}
+    nested = ops_pb.FindSimilarIssuesRequest(query="x").SerializeToString() + _field(2, deep)
+    async with scoring_server.channel() as scoring, ops_server.channel() as ops:
+        for call in (
+            scoring.unary_unary("/glm3.scoring.v1.ScoringService/Score")(garbage, timeout=5),
+            scoring.stream_unary("/glm3.scoring.v1.ScoringService/ScoreUpload")(iter([garbage]), timeout=5),
+            ops.unary_unary("/glm3.ops.v1.OpsService/FindSimilarIssues")(nested, timeout=5),
+        ):
+            try:
+                await call
+                raise AssertionError("accepted")
+            except grpc.aio.AioRpcError as exc:
+                assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT, exc
+                assert "DecodeError" not in (exc.details() or "")
+        stream = scoring.stream_stream("/glm3.scoring.v1.ScoringService/ScoreStream")(iter([garbage]), timeout=5)
+        try:
+            async for _ in stream:
+                pass
+            raise AssertionError("accepted")
+        except grpc.aio.AioRpcError as exc:
+            assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited protobuf field."""
+    length, size = b"", len(payload)
+    while True:
+        byte, size = size & 0x7F, size >> 7
+        length += bytes([byte | (0x80 if size else 0)])
+        if not size:
+            break
+    return bytes([number << 3 | 2]) + length + payload
+
+
+async def test_control_characters_in_one_line_fields_are_field_violations(scoring_server: RunningServer) -> None:
+    from glm3.scoring.v1 import signal_pb2
+
+    cases = {
+        "signal.source": signal_pb2.Signal(title="t", description="d", source="\x00"),
+        "signal.title": signal_pb2.Signal(title="a\x1b[31mred", description="d", source="reddit"),
+        "signal.source_url": signal_pb2.Signal(title="t", description="d", source="reddit", source_url="https://x.example/\nSet-Cookie: a"),
+        "signal.tags[0]": signal_pb2.Signal(title="t", description="d", source="reddit", tags=["a\tb"]),
+    }
+    async with scoring_server.channel() as channel:
+        stub = pb_grpc.ScoringServiceStub(channel)
+        for field, signal in cases.items():
+            try:
+                await stub.Score(pb.ScoreRequest(signal=signal), timeout=5)
+                raise AssertionError(f"{field} accepted")
+            except grpc.aio.AioRpcError as exc:
+                assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT
+                assert field in _violations(exc), (field, _violations(exc))
+        # a multi-line field keeps its line breaks
+        ok = signal_pb2.Signal(title="t", description="line one\nline two\ttabbed", source="reddit")
+        assert (await stub.Score(pb.ScoreRequest(signal=ok), timeout=5)).candidate.description.startswith("line one\n")
+
+
+async def test_every_error_fits_the_clients_metadata_limit(scoring_server: RunningServer, ops_server: RunningServer) -> None:
+    from glm3.ops.v1 import ops_service_pb2 as ops_pb
+    from glm3.ops.v1 import ops_service_pb2_grpc as ops_grpc
+    from glm3.scoring.v1 import signal_pb2
+
+    async with scoring_server.channel() as scoring, ops_server.channel() as ops:
+        stub = pb_grpc.ScoringServiceStub(scoring)
+        many = signal_pb2.Signal(title="", description="", source="", comments=["x" * 10_001] * 500, tags=[""] * 40)
+        for call in (
+            stub.Score(pb.ScoreRequest(signal=many), timeout=10),
+            stub.GetCandidate(pb.GetCandidateRequest(id="i" * 20_000), timeout=10),
+            ops_grpc.OpsServiceStub(ops).CheckHealth(ops_pb.CheckHealthRequest(services=[f"nope-{i}" for i in range(1_000)]), timeout=10),
+        ):
+            try:
+                await call
+                raise AssertionError("accepted")
+            except grpc.aio.AioRpcError as exc:
+                assert exc.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND), exc
+                size = sum(len(k) + len(v) for k, v in exc.trailing_metadata() or ())
+                assert size < 8 * 1024
+                violations = _violations(exc)
+                assert len(violations) <= 20
+
+
+def _violations(exc: grpc.aio.AioRpcError) -> list[str]:
+    from google.rpc import error_details_pb2, status_pb2
+
+    out: list[str] = []
+    for key, value in exc.trailing_metadata() or ():
+        if key == "grpc-status-details-bin":
+            for detail in status_pb2.Status.FromString(value).details:
+                if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+                    request = error_details_pb2.BadRequest()
+                    detail.Unpack(request)
+                    out.extend(v.field for v in request.field_violations)
+    return out
