@@ -12,6 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import CollectorRegistry
 
+from glm3.servers.common import page_tokens
 from glm3.servers.common.access import AccessInterceptor
 from glm3.servers.common.auth import Authenticator
 from glm3.servers.common.decoding import DecodingInterceptor
@@ -150,6 +151,7 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
     Raises ConfigError when the TLS or principals files cannot be used.
     """
     s = settings.server
+    page_tokens.set_secret(s.page_token_secret.get_secret_value() if s.page_token_secret else "")
     authenticator = (
         Authenticator(settings.auth.principals_file, reload_interval_s=settings.auth.reload_interval_s)
         if settings.auth.enabled

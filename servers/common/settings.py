@@ -194,6 +194,11 @@ class ServerSection(Section):
         description="allow listening on a non-loopback host without TLS and authentication (logged as a warning "
         "at start); false: such a server refuses to start",
     )
+    page_token_secret: SecretStr | None = Field(
+        None,
+        description="key that signs page tokens (HMAC-SHA256) so clients cannot forge them; unset: random at each "
+        "start (tokens end with the process). Give replicas behind one address the same secret",
+    )
     tls: TlsSection = Field(TlsSection(), description="TLS of the gRPC port (section server.tls)")
 
     @property

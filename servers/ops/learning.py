@@ -45,6 +45,7 @@ from glm3.servers.common.errors import FieldViolation, InvalidArgument
 from glm3.servers.common.redact import redact, redact_obj
 from glm3.servers.ops.models import IssueResolution, ResolutionStatus, SimilarIssue, new_id, utcnow
 from glm3.servers.storage.database import Database
+from glm3.servers.storage.sql import fts_words
 from glm3.servers.storage.group import GroupRunner
 from glm3.servers.storage.schemas import OPS_RESOLUTIONS, open_table, resolution_vectors
 
@@ -461,7 +462,7 @@ class LearningStore:
         return [SimilarIssue(resolution_from_row(h.row), round(h.score(), 4)) for h in kept[:limit]]
 
     async def _text_hits(self, text: str, fetch: int, hits: dict[str, _Hit]) -> None:
-        rows = await self.table.query().nearest_to_text(text, columns=["search_text"]).limit(fetch).to_list()
+        rows = await self.table.query().nearest_to_text(fts_words(text) or "-", columns=["search_text"]).limit(fetch).to_list()
         for rank, row in enumerate(rows):
             hit = hits.setdefault(row["id"], _Hit(row))
             hit.from_text = True

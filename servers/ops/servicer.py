@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
 import logging
@@ -15,6 +14,7 @@ import grpc
 from glm3.ops.v1 import ops_pb2
 from glm3.ops.v1 import ops_service_pb2 as pb
 from glm3.ops.v1 import ops_service_pb2_grpc as pb_grpc
+from glm3.servers.common import page_tokens
 from glm3.servers.common.access import audit_note, current_principal
 from glm3.servers.common.audit_rpc import list_audit_events
 from glm3.servers.common.errors import FieldViolation, InvalidArgument, ResourceExhausted
@@ -63,21 +63,18 @@ def _level(value: int, field: str, violations: list[FieldViolation]) -> AlertLev
 
 
 def _page_token(fingerprint: str, alert: Alert) -> str:
-    payload = json.dumps([fingerprint, alert.timestamp.isoformat(), alert.id])
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return page_tokens.encode([fingerprint, alert.timestamp.isoformat(), alert.id])
 
 
 def _after_token(token: str, fingerprint: str) -> tuple[str, str]:
+    found = page_tokens.decode(token)
     try:
-        found, stamp, alert_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if found != fingerprint:
+        seen, stamp, alert_id = found
+        if seen != fingerprint:
             raise ValueError
         return str(stamp), str(alert_id)
     except (ValueError, TypeError):
-        raise InvalidArgument(
-            "page_token is invalid",
-            [FieldViolation("page_token", "not a token of this listing (filters must not change)")],
-        ) from None
+        raise page_tokens.invalid() from None
 
 
 def _author() -> str:

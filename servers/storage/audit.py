@@ -9,7 +9,6 @@ share a storage URI (LanceDB retries concurrent appends); each row names the ser
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
 from collections.abc import Sequence
@@ -20,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 from lancedb.query import ColumnOrdering
 
-from glm3.servers.common.errors import FieldViolation, InvalidArgument
+from glm3.servers.common import page_tokens
 from glm3.servers.common.ids import new_id, utcnow
 from glm3.servers.storage.database import Database
 from glm3.servers.storage.group import GroupRunner
@@ -127,27 +126,20 @@ def _event(row: dict[str, Any]) -> AuditEvent:
     )
 
 
-def _bad_token() -> InvalidArgument:
-    return InvalidArgument(
-        "page_token is invalid",
-        [FieldViolation("page_token", "not a token of this listing (filters must not change)")],
-    )
-
-
 def _encode_token(fingerprint: str, last: AuditEvent) -> str:
     assert last.timestamp is not None
-    payload = json.dumps([fingerprint, last.timestamp.isoformat(), last.id])
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return page_tokens.encode([fingerprint, last.timestamp.isoformat(), last.id])
 
 
 def _decode_token(token: str, fingerprint: str) -> tuple[datetime, str]:
+    found = page_tokens.decode(token)
     try:
-        found, stamp, event_id = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if found != fingerprint:
+        seen, stamp, event_id = found
+        if seen != fingerprint:
             raise ValueError
         return datetime.fromisoformat(stamp), str(event_id)
     except (ValueError, TypeError):
-        raise _bad_token() from None
+        raise page_tokens.invalid() from None
 
 
 class AuditLog:

@@ -13,10 +13,10 @@ previous version) wait for it. One scoring server per database: idempotency is e
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
 import json
+import math
 import logging
 import operator
 import time
@@ -31,6 +31,8 @@ import pyarrow.compute as pc
 from lancedb.index import FTS, Bitmap, BTree
 from lancedb.query import ColumnOrdering
 
+from glm3.servers.common import page_tokens
+from glm3.servers.storage.sql import fts_words
 from glm3.servers.common.errors import FieldViolation, InvalidArgument
 from glm3.servers.common.metrics import StoreMetrics
 from glm3.servers.scoring.models import (
@@ -177,30 +179,27 @@ class StoredStats:
 
 
 def _encode_token(fingerprint: str, key: Sequence[Any]) -> str:
-    payload = [fingerprint, [v.isoformat() if isinstance(v, datetime) else v for v in key]]
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    return page_tokens.encode([fingerprint, [v.isoformat() if isinstance(v, datetime) else v for v in key]])
 
 
 def _decode_token(token: str, fingerprint: str, order: str) -> list[Any]:
-    bad = InvalidArgument(
-        "page_token is invalid",
-        [FieldViolation("page_token", "not a token of this listing (filters and order must not change)")],
-    )
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        found, key = json.loads(raw)
-    except (ValueError, TypeError):
-        raise bad from None
+    found = page_tokens.decode(token)  # signed: what it holds was written by this server
     columns = _ORDERS[order]
-    if found != fingerprint or not isinstance(key, list) or len(key) != len(columns):
-        raise bad
+    if not isinstance(found, list) or len(found) != 2 or found[0] != fingerprint:
+        raise page_tokens.invalid()
+    key = found[1]
+    if not isinstance(key, list) or len(key) != len(columns):
+        raise page_tokens.invalid()
     try:
-        return [
+        values = [
             datetime.fromisoformat(v) if name == "timestamp" else (float(v) if name == "overall_score" else str(v))
             for (name, _), v in zip(columns, key, strict=True)
         ]
     except (ValueError, TypeError):
-        raise bad from None
+        raise page_tokens.invalid() from None
+    if any(isinstance(v, float) and not math.isfinite(v) for v in values):
+        raise page_tokens.invalid()
+    return values
 
 
 def _after(order: str, key: Sequence[Any]) -> str:
@@ -704,7 +703,7 @@ class CandidateStore:
         fetch = limit if self.embedder is None else 2 * limit
         rows = (
             await self.candidates.query()
-            .nearest_to_text(text, columns=["search_text"])
+            .nearest_to_text(fts_words(text) or "-", columns=["search_text"])
             .where(where)
             .limit(fetch)
             .to_list()

@@ -16,3 +16,9 @@ def sql_timestamp(value: datetime) -> str:
 
 def in_list(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(sql_string(v) for v in values)})"
+
+
+def fts_words(text: str) -> str:
+    """A full-text query as plain words: the indexes keep no word positions, so a quoted phrase would fail
+    the search ("position is not found but required for phrase queries"); its words are searched instead."""
+    return " ".join(text.replace('"', " ").split())

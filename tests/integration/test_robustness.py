@@ -182,3 +182,29 @@ def _violations(exc: grpc.aio.AioRpcError) -> list[str]:
                     detail.Unpack(request)
                     out.extend(v.field for v in request.field_violations)
     return out
+
+
+async def test_forged_page_tokens_are_invalid_argument(scoring_server: RunningServer, ops_server: RunningServer) -> None:
+    import base64
+
+    from glm3.ops.v1 import ops_service_pb2 as ops_pb
+    from glm3.ops.v1 import ops_service_pb2_grpc as ops_grpc
+
+    def forged(payload: str) -> str:
+        return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+    tokens = [forged(f'["x", [{v}, "id"]]') for v in ("NaN", "Infinity", "1e999")]  # bare, as JSON allows in Python
+    tokens += [forged("[\"x\", [\"' OR 1=1 --\", \"id\"]]"), "not base64 at all!", "A" * 5000]
+    async with scoring_server.channel() as scoring, ops_server.channel() as ops:
+        stub = pb_grpc.ScoringServiceStub(scoring)
+        for token in tokens:
+            for call in (
+                stub.ListCandidates(pb.ListCandidatesRequest(order_by=pb.CANDIDATE_ORDER_SCORE_DESC, page_token=token), timeout=5),
+                stub.ListAuditEvents(pb.ListAuditEventsRequest(page_token=token), timeout=5),
+                ops_grpc.OpsServiceStub(ops).ListAlerts(ops_pb.ListAlertsRequest(page_token=token), timeout=5),
+            ):
+                try:
+                    await call
+                    raise AssertionError(f"token {token[:40]} accepted")
+                except grpc.aio.AioRpcError as exc:
+                    assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT, (token[:40], exc.details())
