@@ -205,6 +205,7 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
         deps.probes,
         interval=s.dependency_probe_interval_s,
         timeout=s.dependency_probe_timeout_s,
+        registry=deps.registry,
     )
     built = Glm3Server(server, reporter, deps.closers, s.shutdown_grace_s, metrics)
     built.access, built.certificates, built.limits = access, certificates, limits

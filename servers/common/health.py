@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import grpc
+from prometheus_client import CollectorRegistry, Gauge
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 log = logging.getLogger("glm3.health")
@@ -95,6 +96,7 @@ class HealthReporter:
         *,
         interval: float,
         timeout: float,
+        registry: CollectorRegistry | None = None,
     ) -> None:
         self.servicer = servicer
         self.service_names = ["", *service_names]
@@ -104,6 +106,15 @@ class HealthReporter:
         self.failures: dict[str, str] = {}
         self._serving: bool | None = None
         self._task: asyncio.Task[None] | None = None
+        self._serving_gauge = self._dependency_gauge = None
+        if registry is not None:
+            self._serving_gauge = Gauge(
+                "glm3_health_serving", "1 while health answers SERVING, 0 while NOT_SERVING", registry=registry
+            )
+            self._dependency_gauge = Gauge(
+                "glm3_dependency_up", "1 while a dependency's last probe passed (storage: read and write)",
+                ["dependency"], registry=registry,
+            )
 
     async def _run_probe(self, probe: DependencyProbe) -> str | None:
         try:
@@ -125,6 +136,10 @@ class HealthReporter:
             else:
                 log.warning("health NOT_SERVING", extra={"failures": self.failures})
             self._serving = serving
+        if self._serving_gauge is not None and self._dependency_gauge is not None:
+            self._serving_gauge.set(1 if serving else 0)
+            for probe in self.probes:
+                self._dependency_gauge.labels(probe.name).set(0 if probe.name in self.failures else 1)
         status = SERVING if serving else NOT_SERVING
         for name in self.service_names:
             await self.servicer.set(name, status)

@@ -533,7 +533,8 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         p50, p90, p99, samples = engine.latency_summary()
         llm = engine.llm
         brain_connected = bool(llm is not None and getattr(llm, "last_call_ok", None))
-        store_reachable = store_reachable and engine.store.reachable
+        problem = engine.store.database.problem
+        store_reachable = store_reachable and engine.store.reachable and not problem
         degraded = not store_reachable or (llm is not None and getattr(llm, "last_call_ok", None) is False)
         response = pb.GetScoringStatsResponse(
             scoring_latency=pb.LatencySummary(p50_ms=p50, p90_ms=p90, p99_ms=p99, count=samples),
@@ -545,7 +546,8 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 version=VERSION,
                 brain_connected=brain_connected,
                 queue_size=engine.in_flight,
-                store_reachable=store_reachable and engine.store.reachable,
+                store_reachable=store_reachable,
+                storage_problem=problem,
             ),
         )
         if stored is not None:

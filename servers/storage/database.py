@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,12 +27,31 @@ def local_path(uri: str) -> Path:
     return Path(urlparse(uri).path if uri.startswith("file:") else uri)
 
 
+PROBE_BYTES = 64 * 1024  # more than a filesystem's last free block: a full disk refuses it
+
+
+def _write_probe(directory: Path) -> None:
+    """Writes, syncs and removes a small file: reads alone pass on a full or read-only disk."""
+    probe = directory / f".glm3-write-probe-{os.getpid()}"
+    try:
+        with open(probe, "wb") as handle:
+            handle.write(b"\0" * PROBE_BYTES)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise OSError(exc.errno, f"storage cannot be written: {exc.strerror}", str(directory)) from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+
+
 class Database:
     """An open LanceDB connection. Table-owning stores are built on it (see the scoring and ops stores)."""
 
     def __init__(self, uri: str, connection: lancedb.AsyncConnection) -> None:
         self.uri = uri
         self.connection = connection
+        self.problem = ""  # why the last probe failed; empty when it passed
 
     @classmethod
     async def open(cls, uri: str, *, index_cache_mb: int = 64, metadata_cache_mb: int = 32) -> Database:
@@ -47,12 +69,19 @@ class Database:
         return cls(uri, connection)
 
     async def probe(self) -> None:
-        """Raises when the database cannot be used now (directory gone, bucket unreachable...)."""
-        if is_local(self.uri):
-            path = local_path(self.uri)
-            if not path.is_dir():
-                raise FileNotFoundError(f"storage directory {path} is missing")
-        await self.connection.list_tables()
+        """Raises when the database cannot be used now: directory gone, bucket unreachable, or (local
+        storage) a disk that is full or read-only, found by writing a small file. `problem` keeps why."""
+        try:
+            if is_local(self.uri):
+                path = local_path(self.uri)
+                if not path.is_dir():
+                    raise FileNotFoundError(f"storage directory {path} is missing")
+                await asyncio.to_thread(_write_probe, path)
+            await self.connection.list_tables()
+        except Exception as exc:
+            self.problem = str(exc) or type(exc).__name__
+            raise
+        self.problem = ""
 
     async def close(self) -> None:
         self.connection.close()

@@ -1012,8 +1012,9 @@ class ScoringHealth(_message.Message):
     BRAIN_CONNECTED_FIELD_NUMBER: _builtins.int
     QUEUE_SIZE_FIELD_NUMBER: _builtins.int
     STORE_REACHABLE_FIELD_NUMBER: _builtins.int
+    STORAGE_PROBLEM_FIELD_NUMBER: _builtins.int
     status: _builtins.str
-    """`ok`, or `degraded` when the store or the configured LLM is unreachable."""
+    """`ok`, or `degraded` when the store cannot be read or written, or the configured LLM is unreachable."""
     service: _builtins.str
     """Always `scoring-engine`."""
     version: _builtins.str
@@ -1023,7 +1024,11 @@ class ScoringHealth(_message.Message):
     queue_size: _builtins.int
     """Signals received and not yet answered, over all RPCs."""
     store_reachable: _builtins.bool
-    """Whether the candidate store answered its last operation."""
+    """Whether the candidate store answered its last operation, and storage could be written at the last probe."""
+    storage_problem: _builtins.str
+    """Why storage cannot be used (e.g. `storage cannot be written: [Errno 28] No space left on device`), as
+    found by the last health probe; empty when it can. While it is set, health is `NOT_SERVING`.
+    """
     def __init__(
         self,
         *,
@@ -1033,10 +1038,11 @@ class ScoringHealth(_message.Message):
         brain_connected: _builtins.bool = ...,
         queue_size: _builtins.int = ...,
         store_reachable: _builtins.bool = ...,
+        storage_problem: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["brain_connected", b"brain_connected", "queue_size", b"queue_size", "service", b"service", "status", b"status", "store_reachable", b"store_reachable", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["brain_connected", b"brain_connected", "queue_size", b"queue_size", "service", b"service", "status", b"status", "storage_problem", b"storage_problem", "store_reachable", b"store_reachable", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
