@@ -180,14 +180,70 @@ def _completions_url(client: openai.AsyncOpenAI) -> str:
     return str(base.copy_with(raw_path=base.raw_path + b"chat/completions"))
 
 
+class ReplyTooLarge(httpx2.HTTPError):
+    """A reply larger than llm.max_reply_bytes: refused unread, and not asked again."""
+
+
 def http_client(settings: LlmSection) -> httpx2.AsyncClient:
     """The openai client's HTTP client: the transport chosen by `http_transport`, with a connection pool
     as large as the calls allowed in flight (the SDK keeps only 20 to 100 idle connections, so a higher
     concurrency would open a new connection for many calls)."""
     limits = httpx2.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
+    cap = settings.max_reply_bytes
+
+    async def refuse_oversized(response: httpx2.Response) -> None:
+        # Before the body is read: a reply announced larger than the cap is never read into memory.
+        length = response.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > cap:
+            await response.aclose()
+            raise ReplyTooLarge(f"LLM reply of {int(length):,} bytes is over llm.max_reply_bytes ({cap:,})")
+
+    hooks = {"response": [refuse_oversized]}
     if settings.http_transport == "aiohttp":
-        return openai.DefaultAioHttpClient(timeout=settings.timeout_s, limits=limits)
-    return openai.DefaultAsyncHttpxClient(timeout=settings.timeout_s, limits=limits)
+        return openai.DefaultAioHttpClient(timeout=settings.timeout_s, limits=limits, event_hooks=hooks)
+    return openai.DefaultAsyncHttpxClient(timeout=settings.timeout_s, limits=limits, event_hooks=hooks)
+
+
+class CircuitBreaker:
+    """Stops calling an endpoint that keeps failing: after `failures` failed asks in a row it is open for
+    `cooldown_s` (every ask is skipped at once, so a hanging endpoint costs nothing per signal), then lets
+    one probe through (half open): its success closes the breaker, its failure opens it again."""
+
+    def __init__(self, failures: int, cooldown_s: float) -> None:
+        self.threshold = failures
+        self.cooldown_s = cooldown_s
+        self.consecutive = 0
+        self.opened_at: float | None = None
+        self.probing = False
+        self.skipped = 0
+        self.opened = 0
+
+    def allow(self, now: float) -> bool:
+        """Whether an ask may go to the endpoint now (counts a skip when not)."""
+        if self.opened_at is None:
+            return True
+        if not self.probing and now - self.opened_at >= self.cooldown_s:
+            self.probing = True  # the one probe of the half-open state
+            return True
+        self.skipped += 1
+        return False
+
+    def record(self, ok: bool, now: float) -> bool:
+        """Notes how an ask ended; returns True when this opened the breaker."""
+        was_probe, self.probing = self.probing, False
+        if ok:
+            self.consecutive, self.opened_at = 0, None
+            return False
+        self.consecutive += 1
+        if was_probe or (self.opened_at is None and self.consecutive >= self.threshold):
+            self.opened_at = now
+            self.opened += 1
+            return True
+        return False
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None
 
 
 class JsonChat:
@@ -238,6 +294,7 @@ class JsonChat:
         self._format = ResponseFormat.SCHEMA
         self._rng = rng or random.Random()
         self.requests = 0
+        self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s)
 
     @property
     def response_format(self) -> str:
@@ -262,6 +319,36 @@ class JsonChat:
         `parse` raises BadReply for an unusable reply. `deadline` is on the event loop's clock. `schema`
         (name, JSON schema) replaces the reply shape given at construction for this call.
         """
+        loop = asyncio.get_running_loop()
+        breaker = self.breaker
+        if not breaker.allow(loop.time()):
+            return ChatResult(
+                None,
+                f"LLM skipped: {breaker.consecutive} calls in a row failed, next try within {breaker.cooldown_s:g} s "
+                "(circuit breaker open)",
+            )
+        try:
+            result = await self._ask(messages, parse, deadline, schema)
+        except BaseException:
+            breaker.probing = False  # a cancelled probe proves nothing: the next ask probes again
+            raise
+        if not result.ok and result.requests == 0:
+            breaker.probing = False  # ran out of time or slots before asking: says nothing of the endpoint
+            return result
+        if breaker.record(result.ok, loop.time()):
+            self._log.warning(
+                "LLM circuit breaker open: %d calls in a row failed; calls skipped for %g s (last: %s)",
+                breaker.consecutive, breaker.cooldown_s, result.reason,
+            )
+        return result
+
+    async def _ask(
+        self,
+        messages: list[dict[str, str]],
+        parse: Callable[[str | None], T],
+        deadline: float | None,
+        schema: tuple[str, dict[str, Any]] | None,
+    ) -> ChatResult[T]:
         call: _Call[T] = _Call(list(messages), parse, deadline, schema or (self.schema_name, self.schema))
         while True:
             remaining = self._remaining(deadline)
@@ -327,7 +414,13 @@ class JsonChat:
             # The SDK's timeout bounds each network step; this one bounds the whole request.
             async with asyncio.timeout(call_timeout):
                 response = await self._post(body, call_timeout)
+        except ReplyTooLarge as exc:
+            self.metrics.errors.labels("too_large").inc()
+            return call.result(None, str(exc))
         except (TimeoutError, openai.APIConnectionError) as exc:
+            if isinstance(exc.__cause__, ReplyTooLarge):  # as some SDK versions wrap a transport's errors
+                self.metrics.errors.labels("too_large").inc()
+                return call.result(None, str(exc.__cause__))
             if isinstance(exc, TimeoutError) or (
                 isinstance(exc, openai.APITimeoutError) and not _connect_failed(exc)
             ):
@@ -344,6 +437,9 @@ class JsonChat:
         finally:
             self.metrics.duration.observe(time.perf_counter() - started)
 
+        if len(response.content) > self.settings.max_reply_bytes:  # sent without a Content-Length
+            self.metrics.errors.labels("too_large").inc()
+            return call.result(None, f"LLM reply of {len(response.content):,} bytes is over llm.max_reply_bytes")
         completion = _json_body(response.content)
         if completion is None:
             return self._bad_reply(call, None, "reply does not look like a chat completion")

@@ -308,6 +308,20 @@ class LlmSection(Section):
         "llm.concurrency leaves calls free (one prompt, each signal's reply checked on its own): fewer calls, "
         "less CPU and fewer tokens per signal under load",
     )
+    breaker_failures: int = Field(
+        5,
+        ge=1,
+        description="after this many LLM calls in a row fail (timeouts, errors, unusable replies), the LLM is "
+        "skipped for breaker_cooldown_s: every signal gets the labelled heuristic fallback at once",
+    )
+    breaker_cooldown_s: float = Field(
+        30.0, gt=0, description="how long the LLM is skipped once the breaker opened; then one call probes it"
+    )
+    max_reply_bytes: int = Field(
+        1024 * 1024,
+        ge=1024,
+        description="an LLM reply announced (Content-Length) larger than this is refused unread",
+    )
     http_transport: Literal["aiohttp", "httpx"] = Field(
         "aiohttp",
         description="HTTP transport of the openai client: aiohttp (less CPU per call, and no connection pool "

@@ -374,6 +374,15 @@ class LLMScorer:
         return self._chat.requests
 
     @property
+    def circuit_skips(self) -> int:
+        """Signals not sent because the circuit breaker was open (each fell back)."""
+        return self._chat.breaker.skipped
+
+    @property
+    def circuit_open(self) -> bool:
+        return self._chat.breaker.is_open
+
+    @property
     def response_format(self) -> str:
         """The response_format type in use (json_schema, json_object, or none once the server refused both)."""
         return self._chat.response_format

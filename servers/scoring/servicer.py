@@ -540,6 +540,8 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             scoring_latency=pb.LatencySummary(p50_ms=p50, p90_ms=p90, p99_ms=p99, count=samples),
             llm_calls=int(getattr(llm, "calls", 0)) if llm is not None else 0,
             llm_fallbacks=int(getattr(llm, "fallbacks", 0)) if llm is not None else 0,
+            llm_skipped=int(getattr(llm, "circuit_skips", 0)) if llm is not None else 0,
+            llm_circuit_open=bool(getattr(llm, "circuit_open", False)) if llm is not None else False,
             health=pb.ScoringHealth(
                 status="degraded" if degraded else "ok",
                 service="scoring-engine",

@@ -1105,6 +1105,8 @@ class GetScoringStatsResponse(_message.Message):
     LLM_CALLS_FIELD_NUMBER: _builtins.int
     LLM_FALLBACKS_FIELD_NUMBER: _builtins.int
     HEALTH_FIELD_NUMBER: _builtins.int
+    LLM_SKIPPED_FIELD_NUMBER: _builtins.int
+    LLM_CIRCUIT_OPEN_FIELD_NUMBER: _builtins.int
     candidates_total: _builtins.int
     """Candidates in the time range (latest versions only)."""
     mean_overall_score: _builtins.float
@@ -1117,6 +1119,12 @@ class GetScoringStatsResponse(_message.Message):
     """LLM calls since the server started."""
     llm_fallbacks: _builtins.int
     """Signals the LLM scorer handed to the heuristic since the server started."""
+    llm_skipped: _builtins.int
+    """Signals the LLM was not asked about because its circuit breaker was open (after `llm.breaker_failures`
+    failed calls in a row); each got the labelled heuristic fallback and is counted in `llm_fallbacks` too.
+    """
+    llm_circuit_open: _builtins.bool
+    """Whether the LLM's circuit breaker is open now."""
     @_builtins.property
     def verdict_counts(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
         """Candidates per verdict name (`GO`, `RESEARCH`, `PASS`)."""
@@ -1151,10 +1159,12 @@ class GetScoringStatsResponse(_message.Message):
         llm_calls: _builtins.int = ...,
         llm_fallbacks: _builtins.int = ...,
         health: Global___ScoringHealth | None = ...,
+        llm_skipped: _builtins.int = ...,
+        llm_circuit_open: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["health", b"health", "scoring_latency", b"scoring_latency"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidates_total", b"candidates_total", "feedback_agreement_rate", b"feedback_agreement_rate", "feedback_count", b"feedback_count", "health", b"health", "llm_calls", b"llm_calls", "llm_fallbacks", b"llm_fallbacks", "mean_overall_score", b"mean_overall_score", "score_distribution", b"score_distribution", "scorer_counts", b"scorer_counts", "scoring_latency", b"scoring_latency", "verdict_counts", b"verdict_counts"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["candidates_total", b"candidates_total", "feedback_agreement_rate", b"feedback_agreement_rate", "feedback_count", b"feedback_count", "health", b"health", "llm_calls", b"llm_calls", "llm_circuit_open", b"llm_circuit_open", "llm_fallbacks", b"llm_fallbacks", "llm_skipped", b"llm_skipped", "mean_overall_score", b"mean_overall_score", "score_distribution", b"score_distribution", "scorer_counts", b"scorer_counts", "scoring_latency", b"scoring_latency", "verdict_counts", b"verdict_counts"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
