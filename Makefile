@@ -54,6 +54,11 @@ run: $(STAMP) ## start both servers on the embedded default (LanceDB under ./dat
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+FUZZ_EXAMPLES ?= 20000
+.PHONY: fuzz
+fuzz: $(STAMP) ## fuzz every RPC of both servers for long (FUZZ_EXAMPLES=20000; make test runs 300)
+	GLM3_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q
+
 # The bench-only dependencies (the REST baseline, profilers): pyproject's `bench` extra, never the servers'.
 BENCH_STAMP := $(VENV)/.installed-bench
 $(BENCH_STAMP): $(STAMP) pyproject.toml

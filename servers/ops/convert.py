@@ -99,8 +99,17 @@ def set_time(target: timestamp_pb2.Timestamp, value: datetime | None) -> None:
         target.FromDatetime(value)
 
 
-def read_time(message: Any, field: str) -> datetime | None:
-    return message.__getattribute__(field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
+def read_time(message: Any, field: str, violations: list[FieldViolation] | None = None, prefix: str = "") -> datetime | None:
+    """The timestamp `field` of `message` (None when unset); one out of range is a field violation (when
+    `violations` is given) and reads as None."""
+    if not message.HasField(field):
+        return None
+    try:
+        return message.__getattribute__(field).ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        if violations is not None:
+            violations.append(FieldViolation(f"{prefix}.{field}" if prefix else field, "is not a valid timestamp"))
+        return None
 
 
 def check_result_to_pb(result: CheckResult) -> ops_pb2.HealthCheckResult:
@@ -133,7 +142,7 @@ def check_result_from_pb(
         status=HEALTH_FROM_PB.get(message.status, HealthStatus.UNKNOWN),
         message=message.message,
         details=from_struct(message.details),
-        timestamp=read_time(message, "timestamp") or datetime.now(UTC),
+        timestamp=read_time(message, "timestamp", violations, prefix) or datetime.now(UTC),
         check=message.check,
         duration_ms=message.duration_ms,
     )
@@ -171,7 +180,7 @@ def resolution_from_pb(message: ops_pb2.IssueResolution, prefix: str, violations
         lesson_learned=message.lesson_learned,
         tags=list(message.tags),
     )
-    stamp = read_time(message, "timestamp")
+    stamp = read_time(message, "timestamp", violations, prefix)
     if stamp is not None:
         resolution.timestamp = stamp
     return resolution
@@ -275,6 +284,7 @@ def agent_status_to_pb(status: AgentStatus) -> ops_pb2.AgentStatus:
         total_checks=status.total_checks,
         issues_detected=status.issues_detected,
         auto_resolutions=status.auto_resolutions,
+        auto_resolutions_refused=status.auto_resolutions_refused,
         escalations=status.escalations,
         open_alerts=status.open_alerts,
         webhook_failures=status.webhook_failures,

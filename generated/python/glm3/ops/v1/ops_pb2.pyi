@@ -671,6 +671,7 @@ class AgentStatus(_message.Message):
     OPEN_ALERTS_FIELD_NUMBER: _builtins.int
     WEBHOOK_FAILURES_FIELD_NUMBER: _builtins.int
     LAST_WEBHOOK_ERROR_FIELD_NUMBER: _builtins.int
+    AUTO_RESOLUTIONS_REFUSED_FIELD_NUMBER: _builtins.int
     running: _builtins.bool
     """Whether the check loop runs."""
     total_checks: _builtins.int
@@ -687,6 +688,10 @@ class AgentStatus(_message.Message):
     """Webhook deliveries that failed after every retry, since start."""
     last_webhook_error: _builtins.str
     """The last webhook delivery error, empty if none."""
+    auto_resolutions_refused: _builtins.int
+    """Automatic resolutions not run since start because the check's measurements did not name the diagnosed
+    issue (text, an HTTP body or an LLM's words never start a runbook).
+    """
     @_builtins.property
     def last_check(self) -> _timestamp_pb2.Timestamp:
         """When the last round of checks finished (UTC)."""
@@ -713,10 +718,11 @@ class AgentStatus(_message.Message):
         open_alerts: _builtins.int = ...,
         webhook_failures: _builtins.int = ...,
         last_webhook_error: _builtins.str = ...,
+        auto_resolutions_refused: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_interval", b"check_interval", "last_check", b"last_check", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["auto_resolutions", b"auto_resolutions", "check_interval", b"check_interval", "escalations", b"escalations", "issues_detected", b"issues_detected", "last_check", b"last_check", "last_webhook_error", b"last_webhook_error", "open_alerts", b"open_alerts", "running", b"running", "start_time", b"start_time", "total_checks", b"total_checks", "webhook_failures", b"webhook_failures"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["auto_resolutions", b"auto_resolutions", "auto_resolutions_refused", b"auto_resolutions_refused", "check_interval", b"check_interval", "escalations", b"escalations", "issues_detected", b"issues_detected", "last_check", b"last_check", "last_webhook_error", b"last_webhook_error", "open_alerts", b"open_alerts", "running", b"running", "start_time", b"start_time", "total_checks", b"total_checks", "webhook_failures", b"webhook_failures"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
