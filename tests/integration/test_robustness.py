@@ -208,3 +208,38 @@ async def test_forged_page_tokens_are_invalid_argument(scoring_server: RunningSe
                     raise AssertionError(f"token {token[:40]} accepted")
                 except grpc.aio.AioRpcError as exc:
                     assert exc.code() == grpc.StatusCode.INVALID_ARGUMENT, (token[:40], exc.details())
+
+
+async def test_cancelled_streams_log_no_error(scoring_server: RunningServer, ops_server: RunningServer, caplog) -> None:  # noqa: ANN001
+    import gc
+    import logging
+
+    from glm3.ops.v1 import ops_service_pb2 as ops_pb
+    from glm3.ops.v1 import ops_service_pb2_grpc as ops_grpc
+    from glm3.scoring.v1 import signal_pb2
+
+    caplog.set_level(logging.INFO)
+
+    async def frames():  # noqa: ANN202
+        frame = pb.ScoreStreamRequest()
+        frame.batch.items.add().signal.CopyFrom(signal_pb2.Signal(title="t", description="d", source="reddit"))
+        yield frame
+        await asyncio.sleep(30)
+
+    for _ in range(3):
+        async with scoring_server.channel() as channel, ops_server.channel() as ops:
+            call = pb_grpc.ScoringServiceStub(channel).ScoreStream(frames(), timeout=30)
+            async for _ in call:
+                break  # the first result, then the client goes away
+            call.cancel()
+            beat = ops_pb.WatchHealthRequest()
+            beat.heartbeat_interval.seconds = 1
+            watch = ops_grpc.OpsServiceStub(ops).WatchHealth(beat, timeout=30)
+            async for _ in watch:
+                break
+            watch.cancel()
+    await asyncio.sleep(0.5)
+    gc.collect()  # finalises the abandoned generators, where the request-id reset used to fail
+    await asyncio.sleep(0.2)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
