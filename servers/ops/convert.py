@@ -90,8 +90,16 @@ def to_struct(target: struct_pb2.Struct, value: dict[str, Any]) -> None:
     target.update(_jsonable(value))
 
 
-def from_struct(message: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(message)
+def from_struct(message: struct_pb2.Struct, field: str = "", violations: list[FieldViolation] | None = None) -> dict[str, Any]:
+    """The Struct as a dict. A number JSON cannot hold (NaN, Infinity) is a field violation (when `violations`
+    is given) and the Struct reads as empty; without `violations` it raises ValueError."""
+    try:
+        return json_format.MessageToDict(message)
+    except ValueError:
+        if violations is None:
+            raise
+        violations.append(FieldViolation(field, "numbers must be finite (JSON has no NaN or Infinity)"))
+        return {}
 
 
 def set_time(target: timestamp_pb2.Timestamp, value: datetime | None) -> None:
@@ -141,7 +149,7 @@ def check_result_from_pb(
         service=message.service,
         status=HEALTH_FROM_PB.get(message.status, HealthStatus.UNKNOWN),
         message=message.message,
-        details=from_struct(message.details),
+        details=from_struct(message.details, f"{prefix}.details", violations),
         timestamp=read_time(message, "timestamp", violations, prefix) or datetime.now(UTC),
         check=message.check,
         duration_ms=message.duration_ms,
@@ -173,7 +181,7 @@ def resolution_from_pb(message: ops_pb2.IssueResolution, prefix: str, violations
         )
     resolution = IssueResolution(
         issue_name=message.issue_name,
-        symptoms=from_struct(message.symptoms),
+        symptoms=from_struct(message.symptoms, f"{prefix}.symptoms", violations),
         diagnosis=message.diagnosis,
         action_taken=message.action_taken,
         resolution_status=RESOLUTION_FROM_PB.get(message.resolution_status, ResolutionStatus.SKIPPED),

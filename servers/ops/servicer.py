@@ -109,7 +109,10 @@ class OpsServicer(pb_grpc.OpsServiceServicer):
         services = self.agent.validate_services(request.services)
         interval = DEFAULT_HEARTBEAT
         if request.HasField("heartbeat_interval"):
-            interval = request.heartbeat_interval.ToTimedelta()
+            given = request.heartbeat_interval
+            # Range-checked on the raw fields first: a huge Duration overflows timedelta.
+            fits = 1 <= given.seconds <= 3600 and 0 <= given.nanos < 10**9
+            interval = timedelta(seconds=given.seconds, microseconds=given.nanos // 1000) if fits else timedelta(0)
             if not timedelta(seconds=1) <= interval <= timedelta(hours=1):
                 raise InvalidArgument(
                     "heartbeat_interval out of range",
@@ -265,7 +268,7 @@ class OpsServicer(pb_grpc.OpsServiceServicer):
         self, request: pb.FindSimilarIssuesRequest, context: grpc.aio.ServicerContext
     ) -> pb.FindSimilarIssuesResponse:
         violations: list[FieldViolation] = []
-        symptoms = convert.from_struct(request.symptoms) if request.HasField("symptoms") else None
+        symptoms = convert.from_struct(request.symptoms, "symptoms", violations) if request.HasField("symptoms") else None
         if not request.query.strip() and not symptoms:
             violations.append(FieldViolation("query", "set query or symptoms"))
         if len(request.query) > MAX_SYMPTOM:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 import time
@@ -22,6 +23,12 @@ from tests.conftest import ops_settings, server_settings
 async def main(storage: Path) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    if os.environ.get("GLM3_FUZZ_DEBUG"):  # asyncio names each callback that ran over 100 ms, on stderr
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+        loop.set_debug(True)
+        loop.slow_callback_duration = 0.1
     worst = 0.0
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGUSR1, lambda: print(f"LAG {worst:.4f}", flush=True))

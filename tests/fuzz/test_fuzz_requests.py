@@ -46,7 +46,8 @@ class Servers:
     def __init__(self, storage: Path) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.fuzz.serve_for_fuzz", str(storage)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=Path(__file__).parents[2],
+            stdout=subprocess.PIPE, stderr=None if os.environ.get("GLM3_FUZZ_DEBUG") else subprocess.DEVNULL,
+            text=True, cwd=Path(__file__).parents[2],
         )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
