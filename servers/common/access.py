@@ -22,6 +22,7 @@ from grpc_status import rpc_status
 
 from glm3.servers.common.auth import ANONYMOUS, Authenticator, Principal, bearer_token, describe_roles
 from glm3.servers.common.errors import Glm3Error, PermissionDenied, Unauthenticated
+from glm3.servers.common.interceptors import WatchedRequests
 from glm3.servers.common.logs import request_id_var
 from glm3.servers.common.policy import AUTHENTICATED, OPEN, Rule, rule_for, target_of
 from glm3.servers.common.redact import redact
@@ -81,31 +82,6 @@ def _authorization(details: grpc.HandlerCallDetails) -> str | None:
             value = item.value
             return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
     return None
-
-
-class _GuardedRequests:
-    """A client stream whose every frame is checked against the rule's elevated role before the handler
-    sees it (a rescore frame from a producer ends the stream with PERMISSION_DENIED)."""
-
-    __slots__ = ("_source", "_iterator", "_check", "_call")
-
-    def __init__(self, source: Any, check: Callable[[Any], None], call: _Call) -> None:
-        self._source = source
-        self._iterator: Any = None
-        self._check = check
-        self._call = call
-
-    def __aiter__(self) -> _GuardedRequests:
-        return self
-
-    async def __anext__(self) -> Any:
-        if self._iterator is None:
-            self._iterator = self._source.__aiter__()
-        message = await self._iterator.__anext__()
-        self._check(message)
-        details = self._call.details
-        details["frames"] = details.get("frames", 0) + 1
-        return message
 
 
 class AccessInterceptor(grpc.aio.ServerInterceptor):
@@ -224,7 +200,12 @@ class AccessInterceptor(grpc.aio.ServerInterceptor):
                 interceptor._finish(call, context, grpc.StatusCode.PERMISSION_DENIED)
                 await interceptor._deny(context, exc)
             if request_streaming:
-                return call, _GuardedRequests(request, lambda m: interceptor._check(call, m), call)
+
+                def check_frame(message: Any) -> None:  # a rescore frame from a producer ends the stream
+                    interceptor._check(call, message)
+                    call.details["frames"] = call.details.get("frames", 0) + 1
+
+                return call, WatchedRequests(request, check_frame)
             if call.audited and callable(call.rule.audit):
                 call.audited = bool(call.rule.audit(request))
             return call, request

@@ -17,6 +17,7 @@ from google.protobuf.message import DecodeError
 from grpc_status import rpc_status
 
 from glm3.servers.common.errors import FieldViolation, InvalidArgument
+from glm3.servers.common.interceptors import WatchedRequests
 from glm3.servers.common.status import to_rpc_status
 
 
@@ -47,23 +48,9 @@ def _guarded(deserializer: Callable[[bytes], Any], method: str) -> Callable[[byt
     return decode
 
 
-class _CheckedRequests:
-    __slots__ = ("_source", "_iterator")
-
-    def __init__(self, source: Any) -> None:
-        self._source = source
-        self._iterator: Any = None
-
-    def __aiter__(self) -> _CheckedRequests:
-        return self
-
-    async def __anext__(self) -> Any:
-        if self._iterator is None:
-            self._iterator = self._source.__aiter__()
-        message = await self._iterator.__anext__()
-        if isinstance(message, Undecodable):
-            raise message.error
-        return message
+def _refuse_undecodable(message: Any) -> None:
+    if isinstance(message, Undecodable):
+        raise message.error
 
 
 class DecodingInterceptor(grpc.aio.ServerInterceptor):
@@ -98,7 +85,7 @@ class DecodingInterceptor(grpc.aio.ServerInterceptor):
             async def stream_wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 if isinstance(request, Undecodable):
                     await refuse(context, request.error)
-                async for response in behaviour(_CheckedRequests(request) if request_streaming else request, context):
+                async for response in behaviour(WatchedRequests(request, _refuse_undecodable) if request_streaming else request, context):
                     yield response
 
             return stream_wrapper
@@ -106,6 +93,6 @@ class DecodingInterceptor(grpc.aio.ServerInterceptor):
         async def coroutine_wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
             if isinstance(request, Undecodable):
                 await refuse(context, request.error)
-            return await behaviour(_CheckedRequests(request) if request_streaming else request, context)
+            return await behaviour(WatchedRequests(request, _refuse_undecodable) if request_streaming else request, context)
 
         return coroutine_wrapper

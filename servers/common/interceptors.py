@@ -172,24 +172,44 @@ class ErrorMappingInterceptor(AroundInterceptor):
             await context.abort(status.code, status.details, status.trailing_metadata)
 
 
-class _CountedRequests:
-    """A client stream that counts the messages the handler reads from it."""
+class WatchedRequests:
+    """A client stream that hands each message to `each` (which may raise, ending the call) before the
+    handler sees it; with `timeout`, the next message must arrive within that many seconds of the handler
+    asking for it, else `on_timeout()` is raised. The one wrapper the interceptors put around request
+    streams (metrics count, access control checks, limits time, decoding refuses)."""
 
-    __slots__ = ("_source", "_iterator", "_counter")
+    __slots__ = ("_source", "_iterator", "_each", "_timeout", "_on_timeout")
 
-    def __init__(self, source: Any, counter: Any) -> None:
+    def __init__(
+        self,
+        source: Any,
+        each: Callable[[Any], None] | None = None,
+        *,
+        timeout: float | None = None,
+        on_timeout: Callable[[], BaseException] | None = None,
+    ) -> None:
         self._source = source
         self._iterator: Any = None
-        self._counter = counter
+        self._each = each
+        self._timeout = timeout
+        self._on_timeout = on_timeout
 
-    def __aiter__(self) -> _CountedRequests:
+    def __aiter__(self) -> WatchedRequests:
         return self
 
     async def __anext__(self) -> Any:
         if self._iterator is None:
             self._iterator = self._source.__aiter__()
-        message = await self._iterator.__anext__()
-        self._counter.inc()
+        if self._timeout is None:
+            message = await self._iterator.__anext__()
+        else:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    message = await self._iterator.__anext__()
+            except TimeoutError:
+                raise (self._on_timeout() if self._on_timeout else TimeoutError()) from None
+        if self._each is not None:
+            self._each(message)
         return message
 
 
@@ -222,6 +242,9 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         metrics = self.metrics
         duration, in_progress, received, sent = metrics.for_method(method)
 
+        def count(_message: Any) -> None:
+            received.inc()
+
         def finish(started: float, code: Any) -> None:
             in_progress.dec()
             duration.observe(time.perf_counter() - started)
@@ -231,7 +254,7 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
 
             async def stream_wrapper(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
                 if request_streaming:
-                    request = _CountedRequests(request, received)
+                    request = WatchedRequests(request, count)
                 started = time.perf_counter()
                 in_progress.inc()
                 code: Any = None
@@ -254,7 +277,7 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
 
             async def coroutine_wrapper(request: Any, context: grpc.aio.ServicerContext) -> Any:
                 if request_streaming:
-                    request = _CountedRequests(request, received)
+                    request = WatchedRequests(request, count)
                 started = time.perf_counter()
                 in_progress.inc()
                 code: Any = None

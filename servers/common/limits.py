@@ -10,7 +10,6 @@ waits to read is ended, so forgotten streams give their slot back.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -19,6 +18,7 @@ import grpc
 from grpc_status import rpc_status
 
 from glm3.servers.common.errors import Glm3Error, ResourceExhausted, Unavailable
+from glm3.servers.common.interceptors import WatchedRequests
 from glm3.servers.common.status import to_rpc_status
 
 EXEMPT_PREFIX = "/grpc.health.v1.Health/"
@@ -34,31 +34,15 @@ def client_host(peer: str) -> str:
     return peer  # unix sockets and others: the whole string
 
 
-class _IdleGuard:
-    """A client stream whose next frame must arrive within `timeout` seconds of the server asking for it."""
+def _idle(timeout: float) -> Callable[[], Unavailable]:
+    def error() -> Unavailable:
+        return Unavailable(
+            f"the stream sent nothing for {timeout:g} s and was closed (server.stream_idle_timeout_s); "
+            "open a new one when there is more to send",
+            reason="STREAM_IDLE",
+        )
 
-    __slots__ = ("_source", "_iterator", "_timeout")
-
-    def __init__(self, source: Any, timeout: float) -> None:
-        self._source = source
-        self._iterator: Any = None
-        self._timeout = timeout
-
-    def __aiter__(self) -> _IdleGuard:
-        return self
-
-    async def __anext__(self) -> Any:
-        if self._iterator is None:
-            self._iterator = self._source.__aiter__()
-        try:
-            async with asyncio.timeout(self._timeout):
-                return await self._iterator.__anext__()
-        except TimeoutError:
-            raise Unavailable(
-                f"the stream sent nothing for {self._timeout:g} s and was closed (server.stream_idle_timeout_s); "
-                "open a new one when there is more to send",
-                reason="STREAM_IDLE",
-            ) from None
+    return error
 
 
 class CallLimitInterceptor(grpc.aio.ServerInterceptor):
@@ -135,7 +119,7 @@ class CallLimitInterceptor(grpc.aio.ServerInterceptor):
                     await limits._refuse(context, key)
                     return
                 try:
-                    source = _IdleGuard(request, idle) if idle else request
+                    source = WatchedRequests(request, timeout=idle, on_timeout=_idle(idle)) if idle else request
                     async for response in behaviour(source, context):
                         yield response
                 finally:
@@ -149,7 +133,8 @@ class CallLimitInterceptor(grpc.aio.ServerInterceptor):
                 await limits._refuse(context, key)
                 return None
             try:
-                return await behaviour(_IdleGuard(request, idle) if idle else request, context)
+                source = WatchedRequests(request, timeout=idle, on_timeout=_idle(idle)) if idle else request
+                return await behaviour(source, context)
             finally:
                 limits._release(key)
 
