@@ -209,9 +209,14 @@ class AuditLog:
             at = sql_timestamp(stamp)
             where += f" AND (timestamp < {at} OR (timestamp = {at} AND id < {sql_string(event_id)}))"
         ordering = [ColumnOrdering(column_name="timestamp", ascending=False), ColumnOrdering(column_name="id", ascending=False)]
-        rows = await self.table.query().where(where).order_by(ordering).limit(page_size + 1).to_list()
-        events = [_event(row) for row in rows[:page_size]]
-        token = _encode_token(fingerprint, events[-1]) if len(rows) > page_size else ""
+        table = await self.table.query().where(where).order_by(ordering).limit(page_size + 1).to_arrow()
+        events: list[AuditEvent] = []
+        for start in range(0, min(table.num_rows, page_size), 100):  # a page of 1,000 is ~50 ms of Python
+            if start:
+                await asyncio.sleep(0)
+            events.extend(_event(row) for row in table.slice(start, min(100, page_size - start)).to_pylist())
+        rows = table.num_rows
+        token = _encode_token(fingerprint, events[-1]) if rows > page_size else ""
         return events, token
 
     async def close(self) -> None:
