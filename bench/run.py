@@ -27,6 +27,7 @@ BENCHMARKS = {
     "bench_storage": "5 group commit vs bulk add; fragments; list/search latency",
     "bench_memory": "6 server memory while streaming",
     "bench_cold_start": "7 time to health SERVING",
+    "bench_security": "8 ScoreStream and Score with TLS + token auth vs plaintext",
 }
 
 
