@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from glm3.servers.common.app import build_server
+from glm3.servers.common.memory import tune_garbage_collector
 from glm3.servers.ops import main as ops_main
 from glm3.servers.scoring import main as scoring_main
 from glm3.servers.scoring.settings import ScoringSettings
@@ -48,6 +49,7 @@ async def main(storage: Path) -> None:
             await asyncio.sleep(0.01)
             worst = max(worst, time.perf_counter() - before - 0.01)
 
+    tune_garbage_collector()  # as glm3-*-server do once built (servers/common/runner.py)
     await asyncio.sleep(1.0)  # let start-up work (index creation, first compaction) settle before measuring
     watchdog = asyncio.create_task(watch())
     print(f"PORTS {json.dumps(ports)}", flush=True)
