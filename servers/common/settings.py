@@ -333,6 +333,22 @@ class LlmSection(Section):
         return bool(self.model)
 
 
+class EmbeddingSection(Section):
+    model: str = Field(
+        "",
+        description="embedding model on an OpenAI-compatible endpoint; set, SearchCandidates is hybrid "
+        "(full text plus vectors); empty means full text only",
+    )
+    base_url: OptionalHttpUrlStr = Field(None, description="embedding endpoint; empty means the llm base_url")
+    api_key: SecretStr | None = Field(None, description="API key of the embedding endpoint; empty means the llm key")
+    timeout_s: float = Field(10.0, gt=0, description="upper bound of one embedding call, in seconds")
+    batch_size: int = Field(256, ge=1, le=2048, description="texts per embedding call")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.model)
+
+
 class BaseSettings(Section):
     """Sections both servers have. Each server's settings add their own sections."""
 

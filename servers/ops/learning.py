@@ -77,7 +77,7 @@ _STOP_WORDS = frozenset(
 
 
 class TextEmbedder(Protocol):
-    """What the store needs to embed texts (`glm3.servers.scoring.embeddings.Embedder` is one)."""
+    """What the store needs to embed texts (`glm3.servers.common.embeddings.Embedder` is one)."""
 
     model: str
 

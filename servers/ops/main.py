@@ -36,7 +36,7 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
     )
     embedder = None
     if settings.embedding.configured:
-        from glm3.servers.scoring.embeddings import Embedder
+        from glm3.servers.common.embeddings import Embedder
 
         embedder = Embedder(settings.embedding, settings.llm)
     learning = await LearningStore.open(database, embedder=embedder)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from glm3.servers.scoring.models import new_id, utcnow
+from glm3.servers.common.ids import new_id, utcnow
 
 __all__ = [
     "Alert",

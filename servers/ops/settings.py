@@ -9,7 +9,7 @@ from glm3.servers.common.settings import BaseSettings, LlmSection, MetricsSectio
 from glm3.servers.ops.alerts import AlertsSection
 from glm3.servers.ops.checks import GrpcHealthCheck, HostChecksSection, ServiceCheck, ServiceCheckList
 from glm3.servers.ops.runbooks import RunbooksSection
-from glm3.servers.scoring.settings import EmbeddingSection
+from glm3.servers.common.settings import EmbeddingSection
 
 
 class AgentSection(Section):

@@ -33,7 +33,7 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
     metrics = ScoringMetrics(registry)
     embedder = None
     if settings.embedding.configured:
-        from glm3.servers.scoring.embeddings import Embedder
+        from glm3.servers.common.embeddings import Embedder
 
         embedder = Embedder(settings.embedding, settings.llm)
     store = await CandidateStore.open(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
-from glm3.servers.common.settings import BaseSettings, LlmSection, OptionalHttpUrlStr, Section, ServerSection
+from glm3.servers.common.settings import BaseSettings, EmbeddingSection, LlmSection, Section, ServerSection
 from glm3.servers.scoring import rules
 from glm3.servers.scoring.models import ScoringConfig
 
@@ -57,22 +57,6 @@ class ScoringSection(Section):
 
     def config(self) -> ScoringConfig:
         return ScoringConfig(**{name: getattr(self, name) for name in ScoringConfig().as_dict()})
-
-
-class EmbeddingSection(Section):
-    model: str = Field(
-        "",
-        description="embedding model on an OpenAI-compatible endpoint; set, SearchCandidates is hybrid "
-        "(full text plus vectors); empty means full text only",
-    )
-    base_url: OptionalHttpUrlStr = Field(None, description="embedding endpoint; empty means the llm base_url")
-    api_key: SecretStr | None = Field(None, description="API key of the embedding endpoint; empty means the llm key")
-    timeout_s: float = Field(10.0, gt=0, description="upper bound of one embedding call, in seconds")
-    batch_size: int = Field(256, ge=1, le=2048, description="texts per embedding call")
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.model)
 
 
 class ScoringSettings(BaseSettings):

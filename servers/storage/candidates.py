@@ -64,7 +64,7 @@ _RRF_K = 60
 
 
 class TextEmbedder(Protocol):
-    """What the store needs to embed candidates and queries (`glm3.servers.scoring.embeddings.Embedder`)."""
+    """What the store needs to embed candidates and queries (`glm3.servers.common.embeddings.Embedder`)."""
 
     model: str
 

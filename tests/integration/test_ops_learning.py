@@ -16,8 +16,8 @@ from glm3.servers.common.errors import InvalidArgument
 from glm3.servers.common.settings import LlmSection
 from glm3.servers.ops.learning import LearningStore, flatten_symptoms
 from glm3.servers.ops.models import IssueResolution, ResolutionStatus
-from glm3.servers.scoring.embeddings import Embedder
-from glm3.servers.scoring.settings import EmbeddingSection
+from glm3.servers.common.embeddings import Embedder
+from glm3.servers.common.settings import EmbeddingSection
 from glm3.servers.storage.database import Database
 from glm3.servers.storage.schemas import schema_version
 from tests.conftest import wait_until

@@ -1,4 +1,5 @@
-"""Text embeddings from an OpenAI-compatible `/embeddings` endpoint, for hybrid candidate search.
+"""Text embeddings from an OpenAI-compatible `/embeddings` endpoint, for hybrid search (candidates, and the
+ops learning store).
 
 Optional: with no embedding model configured, search is full-text only. Embeddings are derived data: a
 candidate is acknowledged once its row is committed, and its vector is written afterwards; an endpoint
@@ -13,8 +14,8 @@ from collections.abc import Sequence
 
 import openai
 
-from glm3.servers.common.settings import LlmSection
-from glm3.servers.scoring.settings import EmbeddingSection
+from glm3.servers.common.redact import redact
+from glm3.servers.common.settings import EmbeddingSection, LlmSection
 
 log = logging.getLogger("glm3.embeddings")
 
@@ -42,7 +43,8 @@ class Embedder:
         """One vector per text, in order. Raises the client's error when the endpoint fails."""
         vectors: list[list[float]] = []
         for start in range(0, len(texts), self.batch_size):
-            chunk = [text or " " for text in texts[start : start + self.batch_size]]  # empty input is refused
+            # Empty input is refused; secrets (the redactor's patterns) never leave for the endpoint.
+            chunk = [redact(text) or " " for text in texts[start : start + self.batch_size]]
             started = time.perf_counter()
             self.calls += 1
             try:
