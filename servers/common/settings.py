@@ -200,6 +200,28 @@ class ServerSection(Section):
         "start (tokens end with the process). Give replicas behind one address the same secret",
     )
     tls: TlsSection = Field(TlsSection(), description="TLS of the gRPC port (section server.tls)")
+    workers: int | Literal["auto"] = Field(
+        1,
+        description="serving processes on this port (SO_REUSEPORT), each with its own event loop; `auto`: one "
+        "per CPU core. Above 1 the workers share storage as several writers (storage.shared)",
+    )
+
+    @field_validator("workers")
+    @classmethod
+    def _workers_positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= 256:
+            raise ValueError("must be between 1 and 256, or auto")
+        return value
+
+    @property
+    def worker_count(self) -> int:
+        """`workers` as a number: `auto` is the CPU cores this process may use."""
+        if self.workers == "auto":
+            try:
+                return max(1, len(os.sched_getaffinity(0)))
+            except AttributeError:  # not Linux
+                return max(1, os.cpu_count() or 1)
+        return int(self.workers)
 
     @property
     def reflection_enabled(self) -> bool:
@@ -252,6 +274,42 @@ class StorageSection(Section):
     metadata_cache_mb: int = Field(
         32, ge=1, description="LanceDB metadata cache (manifests, fragment and file metadata), in MiB"
     )
+    shared: bool = Field(
+        False,
+        description="other servers write to this database at the same time (replicas on object storage, or "
+        "server.workers above 1): commits become conflict-checked merges (first commit of a signal wins). "
+        "false: this server must be the only writer, and refuses to start while another live one writes",
+    )
+    read_consistency_s: float = Field(
+        1.0,
+        ge=0,
+        description="how stale a read may be: tables look for other writers' commits at most this often "
+        "(LanceDB's read consistency interval; 0 checks before every read). Only with storage.shared",
+    )
+    options: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="object-store options passed to LanceDB as storage_options (e.g. aws_endpoint, aws_region, "
+        "aws_access_key_id, aws_secret_access_key, allow_http); values are masked when printed. "
+        'Environment: a JSON object, GLM3_STORAGE_OPTIONS=\'{"aws_region": "eu-west-1"}\'',
+    )
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment
+            import json
+
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError:
+                raise ValueError("must be a JSON object of strings") from None
+        if isinstance(value, dict):
+            return {str(k): v if isinstance(v, SecretStr) else str(v) for k, v in value.items()}
+        return value
+
+    def storage_options(self) -> dict[str, str]:
+        """The options as LanceDB takes them (secrets revealed: never log this)."""
+        return {key: value.get_secret_value() for key, value in self.options.items()}
 
 
 class MetricsSection(Section):
