@@ -203,6 +203,14 @@ class StoreMetrics:
             "group commits that failed (every signal in them got UNAVAILABLE)",
             registry=registry,
         )
+        self.commit_conflicts = Counter(
+            "glm3_store_commit_conflicts",
+            "commits that met another writer's commit (storage.shared) and were retried, by operation "
+            "(merge: LanceDB's own retries of a merge; race: a signal another writer stored first; update, "
+            "compact)",
+            ["operation"],
+            registry=registry,
+        )
 
 
 class OpsMetrics:

@@ -33,6 +33,8 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
         settings.storage.uri,
         index_cache_mb=settings.storage.index_cache_mb,
         metadata_cache_mb=settings.storage.metadata_cache_mb,
+        storage_options=settings.storage.storage_options(),
+        read_consistency_s=settings.storage.read_consistency_s if settings.storage.shared else None,
     )
     embedder = None
     if settings.embedding.configured:

@@ -23,10 +23,13 @@ PROG = "glm3-scoring-server"
 
 async def make_deps(settings: ScoringSettings) -> ServerDeps:
     """Opens what the scoring server needs and says how to probe and close it."""
+    storage = settings.storage
     database = await Database.open(
-        settings.storage.uri,
-        index_cache_mb=settings.storage.index_cache_mb,
-        metadata_cache_mb=settings.storage.metadata_cache_mb,
+        storage.uri,
+        index_cache_mb=storage.index_cache_mb,
+        metadata_cache_mb=storage.metadata_cache_mb,
+        storage_options=storage.storage_options(),
+        read_consistency_s=storage.read_consistency_s if storage.shared else None,
     )
     tuning = settings.scoring
     registry = new_registry()
@@ -44,6 +47,7 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         compact_max_share=tuning.compact_max_share,
         embedder=embedder,
         metrics=StoreMetrics(registry),
+        shared=storage.shared,
     )
     heuristic = HeuristicScorer()
     scorer: Scorer = heuristic

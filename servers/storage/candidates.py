@@ -7,7 +7,15 @@ id (`known.KnownSignalIds`), so new signals, nearly all of them, cost no query. 
 commits (or `compact_interval_s` after the last compaction, whether or not more commits follow), the tables
 are compacted, their indexes refreshed and old versions pruned, in the background: appends go on meanwhile
 (LanceDB rebases an append over a compaction), only the rare in-place updates (a rescore demoting the
-previous version) wait for it. One scoring server per database: idempotency is enforced inside this process.
+previous version) wait for it.
+
+Two ways to write. Alone (the default; `guard.WriterLock` makes sure no other live server writes the
+database): idempotency is enforced inside this process and rows are appended. Shared (`storage.shared`:
+replicas on object storage, or workers on one host): each candidate row is stored by a `merge_insert` on
+its `slot` (`<version>:<signal_id>`, the table's primary key), which LanceDB checks against every commit
+made meanwhile, so one version of one signal is stored once, by whichever writer commits first; a writer
+whose row lost finds the winner and answers with it (`already_scored`), or, for a rescore, tries the next
+version. Conflicts are retried with backoff and counted (`glm3_store_commit_conflicts_total`).
 """
 
 from __future__ import annotations
@@ -19,11 +27,15 @@ import json
 import math
 import logging
 import operator
+import os
+import random
+import secrets
+import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import orjson
 import pyarrow as pa
@@ -47,9 +59,18 @@ from glm3.servers.scoring.models import (
 from glm3.servers.storage.database import Database
 from glm3.servers.storage.group import GroupRunner
 from glm3.servers.storage.known import KnownSignalIds
-from glm3.servers.storage.schemas import CANDIDATES, FEEDBACK, SIGNALS, candidate_vectors, open_table
+from glm3.servers.storage.schemas import (
+    CANDIDATES,
+    FEEDBACK,
+    SIGNALS,
+    candidate_slot,
+    candidate_vectors,
+    open_table,
+)
 
 log = logging.getLogger("glm3.storage")
+
+T = TypeVar("T")
 
 _ORDERS = {
     "time_desc": (("timestamp", False), ("id", False)),
@@ -241,7 +262,34 @@ def _json(value: dict[str, Any]) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
-def _candidate_columns(pending: Sequence[PendingScore]) -> pa.Table:
+def new_writer_id() -> str:
+    """Who writes: host, process and a random part (a restarted process with a reused pid is another)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """Whether LanceDB refused a commit because another writer committed meanwhile (worth retrying)."""
+    text = str(exc).lower()
+    return "conflict" in text or "retryable" in text or "concurrent" in text
+
+
+# Retries of a commit that met another writer's: backoff from 20 ms, doubling, to 1 s, with full jitter.
+CONFLICT_ATTEMPTS = 8
+
+
+def _backoff(attempt: int) -> float:
+    return random.uniform(0, min(1.0, 0.02 * 2**attempt))
+
+
+class CommitConflict(RuntimeError):
+    """A commit met other writers' commits on every attempt (CONFLICT_ATTEMPTS)."""
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _candidate_columns(pending: Sequence[PendingScore], writer: str = "") -> pa.Table:
     candidates = [p.candidate for p in pending]
     columns: dict[str, list[Any]] = {
         "id": [c.id for c in candidates],
@@ -264,6 +312,8 @@ def _candidate_columns(pending: Sequence[PendingScore]) -> pa.Table:
         "latency_ms": [float(c.analysis.get("latency_ms", 0.0)) for c in candidates],
         "fallback": ["fallback_reason" in c.analysis for c in candidates],
         "search_text": [search_text(c) for c in candidates],
+        "slot": [candidate_slot(c.signal_id, c.version) for c in candidates],
+        "writer": [writer] * len(candidates),
     }
     scores = [c.scores for c in candidates]
     reasoning = [c.reasoning for c in candidates]
@@ -298,6 +348,20 @@ def _signal_columns(pending: Sequence[PendingScore]) -> pa.Table:
     )
 
 
+async def _retry_setup(step: Callable[[], Awaitable[T]]) -> T:
+    """Runs a table or index setup step, again after a short random pause when it fails: replicas started
+    together race to create the same tables and indexes, and all but one of them meet a conflict."""
+    for attempt in range(5):
+        try:
+            return await step()
+        except Exception as exc:
+            if attempt == 4:
+                raise
+            log.info("storage setup met another writer; retrying", extra={"error": str(exc)[:200]})
+            await asyncio.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 class CandidateStore:
     """Signals, candidates and feedback of the scoring server."""
 
@@ -312,8 +376,13 @@ class CandidateStore:
         compact_max_share: float,
         embedder: TextEmbedder | None = None,
         metrics: StoreMetrics | None = None,
+        shared: bool = False,
     ) -> None:
         self.database = database
+        self.shared = shared
+        self.writer_id = new_writer_id()
+        # Commits that met another writer's, by operation (also glm3_store_commit_conflicts_total).
+        self.conflicts: dict[str, int] = {"merge": 0, "race": 0, "update": 0, "compact": 0}
         self.embedder = embedder
         self.metrics = metrics if metrics is not None else StoreMetrics()
         self._vector_tables: dict[int, Any] = {}
@@ -364,12 +433,13 @@ class CandidateStore:
         compact_max_share: float = 0.25,
         embedder: TextEmbedder | None = None,
         metrics: StoreMetrics | None = None,
+        shared: bool = False,
     ) -> CandidateStore:
         connection = database.connection
         tables = {
-            "signals": await open_table(connection, "signals", SIGNALS),
-            "candidates": await open_table(connection, "candidates", CANDIDATES),
-            "feedback": await open_table(connection, "feedback", FEEDBACK),
+            "signals": await _retry_setup(lambda: open_table(connection, "signals", SIGNALS)),
+            "candidates": await _retry_setup(lambda: open_table(connection, "candidates", CANDIDATES)),
+            "feedback": await _retry_setup(lambda: open_table(connection, "feedback", FEEDBACK)),
         }
         store = cls(
             database,
@@ -380,8 +450,9 @@ class CandidateStore:
             compact_max_share=compact_max_share,
             embedder=embedder,
             metrics=metrics,
+            shared=shared,
         )
-        await store._ensure_indexes()
+        await _retry_setup(store._ensure_indexes)
         store._known_loader = asyncio.create_task(store._load_known(), name="glm3-known-signals")
         store._writer.start()
         store._lookups.start()
@@ -444,51 +515,169 @@ class CandidateStore:
     async def _commit(self, pending: list[PendingScore]) -> list[Committed]:
         started = time.perf_counter()
         try:
-            stored = await self._latest_by_signal({p.signal.id for p in pending})
-            latest: dict[str, ScoredCandidate] = dict(stored)
-            outcomes: list[Committed] = []
-            to_write: list[PendingScore] = []
-            demote: list[str] = []
-            for item in pending:
-                previous = latest.get(item.signal.id)
-                if previous is not None and not item.rescore:
-                    outcomes.append(Committed(previous, already_scored=True))
-                    continue
-                if previous is not None:
-                    item.candidate.version = previous.version + 1
-                    item.candidate.previous_candidate_id = previous.id
-                    if stored.get(item.signal.id) is previous:
-                        demote.append(previous.id)  # a stored row; one superseded in this batch is
-                        # written with is_latest false below
-                latest[item.signal.id] = item.candidate
-                to_write.append(item)
-                outcomes.append(Committed(item.candidate, already_scored=False))
-            if to_write:
-                signal_rows = _signal_columns(to_write)
-                table = _candidate_columns(to_write)
-                superseded = {p.candidate.id for p in to_write if latest.get(p.signal.id) is not p.candidate}
-                if superseded:
-                    mask = pc.invert(pc.is_in(table["id"], pa.array(sorted(superseded))))
-                    table = table.set_column(table.schema.get_field_index("is_latest"), "is_latest", mask)
-                # Known before written: a failure after LanceDB stored the rows must not let a retry pass
-                # as new (a false "maybe" only costs a query).
-                self._known.update(p.signal.id for p in to_write)
-                await self._add_both(signal_rows, table)
-                if demote:
-                    async with self._maintenance:
-                        await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
-                self._commits_since_compaction += 1
-                self.metrics.commit_rows.observe(len(to_write))
-                self.metrics.commit_duration.observe(time.perf_counter() - started)
-                if self.embedder is not None:
-                    # After the commit, off the acknowledgement path: vectors are derived data.
-                    self._embeddings.submit_nowait([p.candidate for p in to_write])
+            if self.shared:
+                outcomes = await self._commit_shared(pending)
+            else:
+                outcomes = await self._commit_alone(pending)
         except Exception:
             self.reachable = False
             self.metrics.commit_failures.inc()
             raise
         self.reachable = True
+        written = sum(1 for o in outcomes if not o.already_scored)
+        if written:
+            self._commits_since_compaction += 1
+            self.metrics.commit_rows.observe(written)
+            self.metrics.commit_duration.observe(time.perf_counter() - started)
         return outcomes
+
+    async def _commit_alone(self, pending: list[PendingScore]) -> list[Committed]:
+        """The only writer: what is stored is what this process stored, so rows are appended."""
+        stored = await self._latest_by_signal({p.signal.id for p in pending})
+        latest: dict[str, ScoredCandidate] = dict(stored)
+        outcomes: list[Committed] = []
+        to_write: list[PendingScore] = []
+        demote: list[str] = []
+        for item in pending:
+            previous = latest.get(item.signal.id)
+            if previous is not None and not item.rescore:
+                outcomes.append(Committed(previous, already_scored=True))
+                continue
+            if previous is not None:
+                item.candidate.version = previous.version + 1
+                item.candidate.previous_candidate_id = previous.id
+                if stored.get(item.signal.id) is previous:
+                    demote.append(previous.id)  # a stored row; one superseded in this batch is
+                    # written with is_latest false below
+            latest[item.signal.id] = item.candidate
+            to_write.append(item)
+            outcomes.append(Committed(item.candidate, already_scored=False))
+        if to_write:
+            signal_rows = _signal_columns(to_write)
+            table = _candidate_columns(to_write, self.writer_id)
+            superseded = {p.candidate.id for p in to_write if latest.get(p.signal.id) is not p.candidate}
+            if superseded:
+                mask = pc.invert(pc.is_in(table["id"], pa.array(sorted(superseded))))
+                table = table.set_column(table.schema.get_field_index("is_latest"), "is_latest", mask)
+            # Known before written: a failure after LanceDB stored the rows must not let a retry pass
+            # as new (a false "maybe" only costs a query).
+            self._known.update(p.signal.id for p in to_write)
+            await self._add_both(signal_rows, table)
+            if demote:
+                async with self._maintenance:
+                    await self.candidates.update({"is_latest": False}, where=_in_list("id", demote))
+            if self.embedder is not None:
+                # After the commit, off the acknowledgement path: vectors are derived data.
+                self._embeddings.submit_nowait([p.candidate for p in to_write])
+        return outcomes
+
+    async def _commit_shared(self, pending: list[PendingScore]) -> list[Committed]:
+        """One of several writers: every candidate row is merged on its slot, which LanceDB checks against
+        the commits of the others, so a row that lost a race is simply not inserted. The items go in rounds:
+        a round holds one item per signal (a second item of the same signal waits for the first's outcome);
+        an item whose row lost is answered in the next round with the winner (already scored), or, a
+        rescore, tries the version after it."""
+        outcomes: list[Committed | None] = [None] * len(pending)
+        waiting = list(range(len(pending)))
+        races = 0
+        while waiting:
+            seen: set[str] = set()
+            this_round: list[int] = []
+            later: list[int] = []
+            for i in waiting:
+                signal_id = pending[i].signal.id
+                (later if signal_id in seen else this_round).append(i)
+                seen.add(signal_id)
+            stored = await self._latest_by_signal({pending[i].signal.id for i in this_round})
+            to_write: list[int] = []
+            for i in this_round:
+                item = pending[i]
+                previous = stored.get(item.signal.id)
+                if previous is not None and not item.rescore:
+                    outcomes[i] = Committed(previous, already_scored=True)
+                    continue
+                item.candidate.version = previous.version + 1 if previous is not None else 1
+                item.candidate.previous_candidate_id = previous.id if previous is not None else ""
+                to_write.append(i)
+            lost: list[int] = []
+            if to_write:
+                items = [pending[i] for i in to_write]
+                self._known.update(p.signal.id for p in items)  # known before written, as when alone
+                won = await self._merge_candidates(items)
+                demote = []
+                for i, item in zip(to_write, items, strict=True):
+                    if item.candidate.id in won:
+                        outcomes[i] = Committed(item.candidate, already_scored=False)
+                        previous = stored.get(item.signal.id)
+                        if previous is not None:
+                            demote.append(previous.id)
+                    else:
+                        lost.append(i)
+                if demote:
+                    await self._demote(demote)
+                written = [item.candidate for item in items if item.candidate.id in won]
+                if written and self.embedder is not None:
+                    self._embeddings.submit_nowait(written)
+            if lost:
+                races += 1
+                self.conflicts["race"] += len(lost)
+                self.metrics.commit_conflicts.labels("race").inc(len(lost))
+                if races >= CONFLICT_ATTEMPTS:
+                    raise CommitConflict(f"{len(lost)} candidates lost {races} races with other writers in a row")
+                if any(pending[i].rescore for i in lost):
+                    await asyncio.sleep(_backoff(races))  # rescores race again: let the others commit first
+            waiting = sorted(lost + later)
+        return [o for o in outcomes if o is not None]
+
+    async def _merge_candidates(self, items: Sequence[PendingScore]) -> set[str]:
+        """Stores the items' candidates (and their raw signals) where their slot is free; returns the ids of
+        the candidates this call stored. The raw signals are appended, whoever wins: the signals table is
+        the log of what was received, and a signal received by two replicas was received twice."""
+        table = _candidate_columns(items, self.writer_id)
+        signal_rows = _signal_columns(items)
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                result, _ = await asyncio.gather(
+                    # Not through a scalar index: with LanceDB 0.40, a merge joined through an index on
+                    # the key misses rows that a concurrent compaction rewrote, and inserts them again
+                    # (tests/integration/test_store_shared.py found it); scanning the key column does not.
+                    self.candidates.merge_insert("slot").when_not_matched_insert_all().use_index(False).execute(table),
+                    self.signals.add(signal_rows) if attempt == 0 else _nothing(),
+                )
+                break
+            except Exception as exc:
+                if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+                self.conflicts["merge"] += 1
+                self.metrics.commit_conflicts.labels("merge").inc()
+                await asyncio.sleep(_backoff(attempt))
+        retries = max(0, result.num_attempts - 1)  # LanceDB's own retries after a conflict
+        if retries:
+            self.conflicts["merge"] += retries
+            self.metrics.commit_conflicts.labels("merge").inc(retries)
+        ids = {c.candidate.id for c in items}
+        if result.num_inserted_rows == len(items):
+            return ids
+        signal_ids = sorted({c.signal.id for c in items})
+        rows = await self.candidates.query().where(_in_list("signal_id", signal_ids)).select(["id", "writer"]).to_list()
+        return {row["id"] for row in rows if row["writer"] == self.writer_id and row["id"] in ids}
+
+    async def _demote(self, candidate_ids: Sequence[str]) -> None:
+        """Marks superseded versions not latest, retrying conflicts. Failing, it only logs: the new version
+        is stored and acknowledged, reads take the highest version of a signal, and the next compaction
+        demotes what was left (`_repair_latest`)."""
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                async with self._maintenance:
+                    await self.candidates.update({"is_latest": False}, where=_in_list("id", candidate_ids))
+                return
+            except Exception as exc:
+                if not is_conflict(exc) or attempt == CONFLICT_ATTEMPTS - 1:
+                    log.warning("could not demote superseded candidates; compaction will", extra={"error": str(exc)[:300]})
+                    return
+                self.conflicts["update"] += 1
+                self.metrics.commit_conflicts.labels("update").inc()
+                await asyncio.sleep(_backoff(attempt))
 
     async def _add_both(self, signal_rows: pa.Table, candidate_rows: pa.Table) -> None:
         """Adds the raw signals and their candidates, both at once (one add's time, not two). Either both
@@ -558,14 +747,55 @@ class CandidateStore:
                 self._commits_since_compaction = 0
                 self._last_compaction = time.monotonic()
                 await self._ensure_indexes()
+                await self._repair_latest()
                 for table in (self.signals, self.candidates, self.feedback, *self._vector_tables.values()):
-                    await table.optimize(cleanup_older_than=self._keep_versions)
+                    try:
+                        await table.optimize(cleanup_older_than=self._keep_versions)
+                    except Exception as exc:
+                        # Another writer compacted or changed the same fragments meanwhile: LanceDB refused
+                        # this compaction's commit, so nothing of it is visible; the next one tries again.
+                        if not (self.shared and is_conflict(exc)):
+                            raise
+                        self.conflicts["compact"] += 1
+                        self.metrics.commit_conflicts.labels("compact").inc()
+                        log.info("compaction met another writer's commit", extra={"table": table.name})
                 self.compactions += 1
             finally:
                 self._compacting = False
                 took = time.perf_counter() - started
                 self._compaction_allowed_at = time.monotonic() + took * self._compact_rest
         log.info("storage compacted", extra={"duration_ms": round(took * 1000, 1)})
+
+    async def _repair_latest(self) -> None:
+        """Demotes versions left marked latest below a newer one of the same signal: a writer that died (or
+        whose demotion kept failing) between storing a rescore and demoting the version before it leaves
+        two. Only rescored signals can have two, so only they are looked at."""
+        rows = await (
+            self.candidates.query()
+            .where("is_latest = true AND version > 1")
+            .select(["signal_id"])
+            .limit(50_000)
+            .to_list()
+        )
+        if not rows:
+            return
+        signal_ids = sorted({row["signal_id"] for row in rows})
+        stale: list[str] = []
+        for start in range(0, len(signal_ids), 1000):
+            chunk = signal_ids[start : start + 1000]
+            latest = await (
+                self.candidates.query()
+                .where(f"{_in_list('signal_id', chunk)} AND is_latest = true")
+                .select(["id", "signal_id", "version"])
+                .to_list()
+            )
+            top: dict[str, int] = {}
+            for row in latest:
+                top[row["signal_id"]] = max(top.get(row["signal_id"], 0), row["version"])
+            stale.extend(row["id"] for row in latest if row["version"] < top[row["signal_id"]])
+        if stale:
+            log.info("demoting superseded versions left marked latest", extra={"candidates": len(stale)})
+            await self.candidates.update({"is_latest": False}, where=_in_list("id", stale))
 
     async def _load_known(self) -> None:
         """Adds every stored signal id to the filter; until it is done, commits ask LanceDB."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -54,17 +55,32 @@ class Database:
         self.problem = ""  # why the last probe failed; empty when it passed
 
     @classmethod
-    async def open(cls, uri: str, *, index_cache_mb: int = 64, metadata_cache_mb: int = 32) -> Database:
+    async def open(
+        cls,
+        uri: str,
+        *,
+        index_cache_mb: int = 64,
+        metadata_cache_mb: int = 32,
+        storage_options: dict[str, str] | None = None,
+        read_consistency_s: float | None = None,
+    ) -> Database:
         """Connects; a local directory is created if missing. Raises OSError when that is impossible.
 
         The caches are bounded (LanceDB's defaults, 6 GB and 1 GB, would let the process grow with its
-        tables); every table opened on this connection shares them."""
+        tables); every table opened on this connection shares them. `read_consistency_s`: how often a table
+        looks for commits made by other writers (None: never, right for the only writer; 0: before every
+        read). `storage_options` go to the object store (endpoint, region, credentials)."""
         if is_local(uri):
             local_path(uri).mkdir(parents=True, exist_ok=True)
         session = lancedb.Session(
             index_cache_size_bytes=index_cache_mb * MIB, metadata_cache_size_bytes=metadata_cache_mb * MIB
         )
-        connection = await lancedb.connect_async(uri, session=session)
+        connection = await lancedb.connect_async(
+            uri,
+            session=session,
+            storage_options=storage_options or None,
+            read_consistency_interval=None if read_consistency_s is None else timedelta(seconds=read_consistency_s),
+        )
         log.info("storage open", extra={"uri": uri})
         return cls(uri, connection)
 

@@ -52,9 +52,13 @@ SIGNALS = _schema(
 
 # Scored candidates. Dimension scores and reasoning are columns (filterable); `analysis` is JSON text;
 # `search_text` joins title, description and reasoning for the full-text index; `is_latest` marks the
-# newest version of each signal's candidate (a rescore demotes the previous one).
+# newest version of each signal's candidate (a rescore demotes the previous one). Version 2 added `slot`,
+# `<version>:<signal_id>`, the table's primary key: with several writers (storage.shared) a candidate is
+# stored by a merge on it, which LanceDB checks against concurrent commits, so one version of one signal is
+# stored once whoever writes it; and `writer`, the process that stored the row (how a writer tells its own
+# row from another's after a merge, and a trail when replicas share the table).
 CANDIDATES = _schema(
-    1,
+    2,
     ("id", pa.string()),
     ("timestamp", TIMESTAMP),
     ("signal_id", pa.string()),
@@ -85,7 +89,22 @@ CANDIDATES = _schema(
     ("latency_ms", pa.float64()),
     ("fallback", pa.bool_()),
     ("search_text", pa.string()),
+    ("slot", pa.string()),
+    ("writer", pa.string()),
 )
+# A primary key column must not be nullable (LanceDB's rule).
+CANDIDATES = CANDIDATES.set(CANDIDATES.get_field_index("slot"), pa.field("slot", pa.string(), nullable=False))
+
+# Each table's (unenforced) primary key: LanceDB does not check it on `add`, but a `merge_insert` on it is
+# checked against commits made meanwhile by other writers (two inserts of one key: the second retries,
+# finds the row and inserts nothing), which plain appends and merges on other columns are not.
+PRIMARY_KEYS: dict[str, str] = {"candidates": "slot"}
+
+
+def candidate_slot(signal_id: str, version: int) -> str:
+    """The candidates table's key: one row per version of a signal's candidate."""
+    return f"{version}:{signal_id}"
+
 
 FEEDBACK = _schema(
     1,
@@ -203,8 +222,32 @@ async def _resolutions_1_to_2(db: lancedb.AsyncConnection, table: lancedb.AsyncT
     await _rewrite(db, table, _RESOLUTIONS_2, {"recorded_by": ""})
 
 
+# What `_candidates_1_to_2` writes; frozen like _RESOLUTIONS_2.
+_CANDIDATES_2 = CANDIDATES
+assert schema_version(_CANDIDATES_2) == 2, "freeze _CANDIDATES_2 before changing CANDIDATES"
+
+
+async def _candidates_1_to_2(db: lancedb.AsyncConnection, table: lancedb.AsyncTable) -> None:
+    """Adds `slot` (from version and signal id) and `writer` (empty: not known), in one overwrite commit
+    (readers see the old rows or the new ones). The rows pass through memory once, converted batch by batch:
+    about the table's size on disk; run the upgrade on a machine that has it."""
+    schema = _CANDIDATES_2
+    converted: list[pa.RecordBatch] = []
+    reader = await table.query().to_batches(max_batch_length=8192)
+    async for batch in reader:
+        versions, signals = batch["version"].to_pylist(), batch["signal_id"].to_pylist()
+        extended = pa.Table.from_batches([batch]).append_column(
+            "slot", pa.array([candidate_slot(s, v) for s, v in zip(signals, versions, strict=True)], pa.string())
+        )
+        extended = extended.append_column("writer", pa.array([""] * batch.num_rows, pa.string()))
+        converted.extend(extended.select(schema.names).cast(schema).to_batches())
+    data = pa.Table.from_batches(converted, schema=schema) if converted else schema.empty_table()
+    await db.create_table(table.name, data=data, schema=schema, mode="overwrite")
+
+
 MIGRATIONS: dict[tuple[str, int], Migration] = {
     ("ops_resolutions", 1): _resolutions_1_to_2,
+    ("candidates", 1): _candidates_1_to_2,
 }
 
 
@@ -219,6 +262,7 @@ async def open_table(db: lancedb.AsyncConnection, name: str, schema: pa.Schema) 
     if name not in existing:
         table = await db.create_table(name, schema=schema, exist_ok=True)
         log.info("table created", extra={"table": name, "schema_version": wanted})
+        await _ensure_primary_key(table)
         return table
     table = await db.open_table(name)
     found = schema_version(await table.schema())
@@ -237,4 +281,17 @@ async def open_table(db: lancedb.AsyncConnection, name: str, schema: pa.Schema) 
             raise SchemaError(f"table {name}: the migration from version {found} left version {migrated}")
         found = migrated
         log.info("table migrated", extra={"table": name, "schema_version": found})
+    await _ensure_primary_key(table)
     return table
+
+
+PRIMARY_KEY_METADATA = b"lance-schema:unenforced-primary-key:position"
+
+
+async def _ensure_primary_key(table: lancedb.AsyncTable) -> None:
+    key = PRIMARY_KEYS.get(table.name)
+    if key is None:
+        return
+    field = (await table.schema()).field(key)
+    if PRIMARY_KEY_METADATA not in (field.metadata or {}):
+        await table.set_unenforced_primary_key(key)
