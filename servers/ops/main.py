@@ -19,6 +19,7 @@ from glm3.servers.ops.runbooks import Cooldown, RunbookCatalog, RunbookExecutor
 from glm3.servers.ops.servicer import SERVICE_NAME, OpsServicer
 from glm3.servers.ops.settings import OpsSettings
 from glm3.servers.ops.webhook import WebhookSender
+from glm3.servers.storage import guard
 from glm3.servers.storage.audit import AuditLog
 from glm3.servers.storage.database import Database
 
@@ -29,6 +30,8 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
     """Opens what the ops server needs and says how to probe and close it. `reader` replaces the host
     readings (psutil) in tests."""
     catalog = RunbookCatalog.load(settings.runbooks)  # a bad runbook file stops the start, with its line
+    # Before the database is opened: another live ops server writing it stops the start (exit 2).
+    writer_lock = guard.acquire(settings.storage.uri, "ops", shared=settings.storage.shared, prog=PROG)
     database = await Database.open(
         settings.storage.uri,
         index_cache_mb=settings.storage.index_cache_mb,
@@ -78,6 +81,9 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
         alerts.close_subscriptions()
         await runner.close()
 
+    async def release_writer_lock() -> None:
+        writer_lock.release()
+
     async def close_clients() -> None:
         if webhook is not None:
             await webhook.close()
@@ -88,7 +94,7 @@ async def make_deps(settings: OpsSettings, *, reader: object | None = None) -> S
     return ServerDeps(
         services=[ServiceBinding(SERVICE_NAME, OpsServicer(agent, audit=audit), pb_grpc.add_OpsServiceServicer_to_server)],
         probes=[DependencyProbe("storage", database.probe)],
-        closers=[stop_agent, learning.close, audit.close, close_clients, database.close],
+        closers=[stop_agent, learning.close, audit.close, close_clients, database.close, release_writer_lock],
         registry=registry,
         audit=audit,
     )

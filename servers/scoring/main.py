@@ -14,6 +14,7 @@ from glm3.servers.scoring.heuristic import HeuristicScorer
 from glm3.servers.scoring.models import Scorer
 from glm3.servers.scoring.servicer import SERVICE_NAME, ScoringServicer
 from glm3.servers.scoring.settings import ScoringSettings
+from glm3.servers.storage import guard
 from glm3.servers.storage.audit import AuditLog
 from glm3.servers.storage.candidates import CandidateStore
 from glm3.servers.storage.database import Database
@@ -24,6 +25,8 @@ PROG = "glm3-scoring-server"
 async def make_deps(settings: ScoringSettings) -> ServerDeps:
     """Opens what the scoring server needs and says how to probe and close it."""
     storage = settings.storage
+    # Before anything is opened: another live server writing this database stops the start (exit 2).
+    writer_lock = guard.acquire(storage.uri, "scoring", shared=storage.shared, prog=PROG)
     database = await Database.open(
         storage.uri,
         index_cache_mb=storage.index_cache_mb,
@@ -66,6 +69,9 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         max_response_bytes=settings.server.max_send_message_bytes,
     )
 
+    async def release_writer_lock() -> None:
+        writer_lock.release()
+
     async def close_clients() -> None:
         if llm is not None:
             await llm.close()
@@ -76,7 +82,7 @@ async def make_deps(settings: ScoringSettings) -> ServerDeps:
         services=[ServiceBinding(SERVICE_NAME, servicer, pb_grpc.add_ScoringServiceServicer_to_server)],
         probes=[DependencyProbe("storage", database.probe)],
         # Pending candidates are committed before the database closes.
-        closers=[store.close, audit.close, close_clients, database.close],
+        closers=[store.close, audit.close, close_clients, database.close, release_writer_lock],
         registry=registry,
         audit=audit,
     )

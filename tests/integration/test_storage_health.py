@@ -35,11 +35,11 @@ def small_disk(path: Path, size: str = "16m") -> Iterator[Path]:
 def fill(directory: Path) -> Path:
     """Writes until the disk is full."""
     filler = directory / "filler"
-    with open(filler, "wb") as handle:
+    # Unbuffered: a buffered file would try to flush the last partial block again at close, and fail.
+    with open(filler, "wb", buffering=0) as handle:
         with contextlib.suppress(OSError):
             while True:
                 handle.write(b"\0" * 65536)
-                handle.flush()
     return filler
 
 
