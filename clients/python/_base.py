@@ -19,7 +19,9 @@ from glm3.client._channel import (
     RetryPolicy,
     Timeout,
     deadline_left,
+    grpc_target,
     retry_delays,
+    split_targets,
 )
 from glm3.client._requests import AuditOutcomes, TimeLike, audit_filters
 from glm3.client.errors import Glm3Error, error_from_rpc_error
@@ -39,7 +41,7 @@ class _ClientBase:
 
     def __init__(
         self,
-        target: str | None = None,
+        target: str | Sequence[str] | None = None,
         *,
         channel: Any = None,
         secure: bool = False,
@@ -55,7 +57,11 @@ class _ClientBase:
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self._calls = CallSettings(token=token, timeout=timeout, retry=retry)
+        if target is not None and not isinstance(target, str):
+            target = ",".join(split_targets(target))  # several replicas: one balanced channel (grpc_target)
         self.target = target or (None if channel is not None else self.default_target)
+        if channel is None:
+            grpc_target(self.target or self.default_target)  # a bad entry is a ValueError now, not at a call
         self.channel_settings: ChannelSettings | None = None
         if channel is None:
             self.channel_settings = ChannelSettings(
@@ -87,7 +93,7 @@ class _ClientBase:
 class SyncClient(_ClientBase):
     """A client on a sync `grpc.Channel`; a context manager that closes the channel it opened."""
 
-    def __init__(self, target: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, target: str | Sequence[str] | None = None, **kwargs: Any) -> None:
         super().__init__(target, **kwargs)
         channel = kwargs.get("channel")
         self._owns_channel = channel is None
@@ -172,7 +178,7 @@ class AsyncClient(_ClientBase):
     Build it inside a running event loop (grpc.aio channels belong to the loop they were made in).
     """
 
-    def __init__(self, target: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, target: str | Sequence[str] | None = None, **kwargs: Any) -> None:
         super().__init__(target, **kwargs)
         channel = kwargs.get("channel")
         self._owns_channel = channel is None

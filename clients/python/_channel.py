@@ -26,6 +26,7 @@ principal and no token is needed.
 from __future__ import annotations
 
 import json
+import socket
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -134,6 +135,56 @@ def service_config(retry: RetryPolicy | None, services: Sequence[str] = (SCORING
     }
 
 
+def split_targets(target: str | Sequence[str]) -> list[str]:
+    """The entries of a target: a list, or one string of comma-separated `host:port` entries. A gRPC target
+    URI with its own list (`ipv4:a:1,b:2`) is one entry."""
+    if isinstance(target, str):
+        if target.startswith(("ipv4:", "ipv6:", "dns:", "unix:")):
+            return [target]
+        entries = [part.strip() for part in target.split(",")]
+    else:
+        entries = [str(part).strip() for part in target]
+    if not entries or any(not entry for entry in entries):
+        raise ValueError(f"empty entry in the target list {target!r}")
+    return entries
+
+
+def _host_port(entry: str) -> tuple[str, int]:
+    host, sep, port = entry.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"target {entry!r} in a list must be host:port (with a port)")
+    return host.strip("[]"), int(port)
+
+
+def grpc_target(target: str | Sequence[str]) -> tuple[str, bool]:
+    """The gRPC target for `target` and whether calls are spread over its addresses (round_robin).
+
+    One entry is used as it is; a `dns:///name:port` target is balanced over every address the name
+    resolves to. Several `host:port` entries become one `ipv4:` (or `ipv6:`) target of their addresses, the
+    host names resolved once, now: each new call (and each new stream) goes to the next address that is up,
+    and an address that stops answering is left out until it answers again."""
+    entries = split_targets(target)
+    if len(entries) == 1:
+        only = entries[0]
+        return only, only.startswith(("dns:", "ipv4:", "ipv6:")) and ("," in only or only.startswith("dns:"))
+    v4: list[str] = []
+    v6: list[str] = []
+    for entry in entries:
+        host, port = _host_port(entry)
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise ValueError(f"target {entry!r}: cannot resolve {host}: {exc.strerror}") from None
+        for family, _, _, _, address in found:
+            if family == socket.AF_INET:
+                v4.append(f"{address[0]}:{port}")
+            elif family == socket.AF_INET6:
+                v6.append(f"[{address[0]}]:{port}")
+    if v4:  # gRPC takes one address family per target
+        return "ipv4:" + ",".join(dict.fromkeys(v4)), True
+    return "ipv6:" + ",".join(dict.fromkeys(v6)), True
+
+
 @dataclass(frozen=True)
 class ChannelSettings:
     """Everything needed to open a channel. `credentials` wins over `root_certificates` and `secure`."""
@@ -153,11 +204,14 @@ class ChannelSettings:
 
     def channel_options(self) -> list[tuple[str, Any]]:
         """gRPC channel arguments: message limits, retries and the service config, then caller overrides."""
+        config = service_config(self.retry, self.services)
+        if grpc_target(self.target)[1]:
+            config["loadBalancingConfig"] = [{"round_robin": {}}]
         base: list[tuple[str, Any]] = [
             ("grpc.max_send_message_length", self.max_send_message_bytes),
             ("grpc.max_receive_message_length", self.max_receive_message_bytes),
             ("grpc.enable_retries", 1 if self.retry is not None else 0),
-            ("grpc.service_config", json.dumps(service_config(self.retry, self.services))),
+            ("grpc.service_config", json.dumps(config)),
             ("grpc.primary_user_agent", f"glm3-client-python/{VERSION}"),
         ]
         overridden = {key for key, _ in self.options}
@@ -176,15 +230,17 @@ class ChannelSettings:
 
     def sync_channel(self) -> grpc.Channel:
         credentials = self.channel_credentials()
+        target = grpc_target(self.target)[0]
         if credentials is None:
-            return grpc.insecure_channel(self.target, options=self.channel_options())
-        return grpc.secure_channel(self.target, credentials, options=self.channel_options())
+            return grpc.insecure_channel(target, options=self.channel_options())
+        return grpc.secure_channel(target, credentials, options=self.channel_options())
 
     def aio_channel(self) -> grpc.aio.Channel:
         credentials = self.channel_credentials()
+        target = grpc_target(self.target)[0]
         if credentials is None:
-            return grpc.aio.insecure_channel(self.target, options=self.channel_options())
-        return grpc.aio.secure_channel(self.target, credentials, options=self.channel_options())
+            return grpc.aio.insecure_channel(target, options=self.channel_options())
+        return grpc.aio.secure_channel(target, credentials, options=self.channel_options())
 
 
 class CallSettings:

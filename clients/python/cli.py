@@ -21,6 +21,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from glm3.client import cli_access, cli_ops, cli_score, cli_scoring
+from glm3.client._channel import grpc_target
 from glm3.client.cli_format import write_json
 from glm3.client.cli_ops import ALERT_LEVELS, ALERT_STATES
 from glm3.client.cli_scoring import ORDERS, VERDICTS, parse_since, verdict_list
@@ -186,9 +187,8 @@ def run_health(args: argparse.Namespace, ctx: Context) -> int:
             private_key=options["private_key"],
             certificate_chain=options["certificate_chain"],
         )
-    channel = (
-        grpc.secure_channel(ctx.target, credentials) if credentials is not None else grpc.insecure_channel(ctx.target)
-    )
+    target = grpc_target(ctx.target)[0]
+    channel = grpc.secure_channel(target, credentials) if credentials is not None else grpc.insecure_channel(target)
     metadata = (("authorization", f"Bearer {options['token']}"),) if options["token"] else None
     timeout = args.timeout if args.timeout is not None else DEFAULT_HEALTH_TIMEOUT_S
     with channel:
@@ -248,7 +248,13 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
         return argparse.SUPPRESS if suppress else value
 
     group = parser.add_argument_group("global options")
-    group.add_argument("--target", metavar="HOST:PORT", default=default(None), help="server address (see 'targets' in glm3 --help)")
+    group.add_argument(
+        "--target",
+        metavar="HOST:PORT",
+        default=default(None),
+        help="server address, or several comma-separated (replicas: calls are spread over them); see 'targets' "
+        "in glm3 --help",
+    )
     group.add_argument(
         "--timeout", type=_positive_float, metavar="SECONDS", default=default(None),
         help="deadline of each unary call (default 30; health 5); score, demo and the watches have none",
