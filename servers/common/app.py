@@ -51,8 +51,9 @@ class ServerDeps:
     audit: AuditLog | None = None
 
 
-def grpc_options(settings: BaseSettings) -> list[tuple[str, int]]:
-    """Channel arguments from the settings: message limits and a keepalive policy clients can live with."""
+def grpc_options(settings: BaseSettings, *, reuse_port: bool = False) -> list[tuple[str, int]]:
+    """Channel arguments from the settings: message limits and a keepalive policy clients can live with.
+    `reuse_port`: a worker of several on one port (SO_REUSEPORT); otherwise a port in use stays an error."""
     s = settings.server
     return [
         ("grpc.max_receive_message_length", s.max_receive_message_bytes),
@@ -72,7 +73,7 @@ def grpc_options(settings: BaseSettings) -> list[tuple[str, int]]:
         *_optional_ms("grpc.max_connection_idle_ms", s.max_connection_idle_s),
         *_optional_ms("grpc.max_connection_age_ms", s.max_connection_age_s),
         *_optional_ms("grpc.max_connection_age_grace_ms", s.max_connection_age_grace_s if s.max_connection_age_s else 0),
-        ("grpc.so_reuseport", 0),
+        ("grpc.so_reuseport", 1 if reuse_port else 0),
     ]
 
 
@@ -143,8 +144,9 @@ class Glm3Server:
         await self._stopped.wait()
 
 
-def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, int]:
+def build_server(settings: BaseSettings, deps: ServerDeps, *, reuse_port: bool = False) -> tuple[Glm3Server, int]:
     """Builds (not starts) the server and binds its port; returns it and the port actually bound.
+    `reuse_port`: bind with SO_REUSEPORT, as one of several workers on the port (servers/common/workers.py).
 
     Must be called with an event loop running. Raises OSError when the address (or, when metrics are
     served, their port on the same host) cannot be bound; `Glm3Server.metrics_port` is the one bound.
@@ -169,7 +171,9 @@ def build_server(settings: BaseSettings, deps: ServerDeps) -> tuple[Glm3Server, 
     # mapping; the limits first, so a refused call costs no authentication.
     interceptors[-1:-1] = [DecodingInterceptor(), limits, access]
     # No grpc maximum_concurrent_rpcs: it would count health checks too (CallLimitInterceptor does not).
-    server = grpc.aio.server(interceptors=[*interceptors, *deps.extra_interceptors], options=grpc_options(settings))
+    server = grpc.aio.server(
+        interceptors=[*interceptors, *deps.extra_interceptors], options=grpc_options(settings, reuse_port=reuse_port)
+    )
     for binding in deps.services:
         binding.add(binding.servicer, server)
 

@@ -108,12 +108,15 @@ class HealthReporter:
         self._task: asyncio.Task[None] | None = None
         self._serving_gauge = self._dependency_gauge = None
         if registry is not None:
+            # With several workers (multiprocess metrics), the minimum over the live workers: 1 only while
+            # every one of them answers SERVING / passed its probe.
             self._serving_gauge = Gauge(
-                "glm3_health_serving", "1 while health answers SERVING, 0 while NOT_SERVING", registry=registry
+                "glm3_health_serving", "1 while health answers SERVING, 0 while NOT_SERVING",
+                multiprocess_mode="livemin", registry=registry,
             )
             self._dependency_gauge = Gauge(
                 "glm3_dependency_up", "1 while a dependency's last probe passed (storage: read and write)",
-                ["dependency"], registry=registry,
+                ["dependency"], multiprocess_mode="livemin", registry=registry,
             )
 
     async def _run_probe(self, probe: DependencyProbe) -> str | None:

@@ -6,6 +6,14 @@ collide on a metric. The groups below are the only place metric names are spelle
 group as an optional argument and, given none, record into a private registry nobody exposes, so domain
 objects built on their own (unit tests, benchmarks) need no metrics set-up.
 
+With `server.workers` above 1 (servers/common/workers.py) the metrics are prometheus_client's multiprocess
+mode: `enable_multiprocess` switches the value class before any metric exists, every worker records into
+memory-mapped files of its own, and the supervisor serves `multiprocess_registry()`, which sums counters and
+histograms over every worker that ever ran and combines gauges by their `multiprocess_mode` (ignored by a
+single process, whose behaviour is unchanged). Custom collectors (the process, platform and GC collectors
+of `new_registry`, a gauge's `set_function`) are not written to those files and cannot be aggregated: in
+that mode the `process_*` and `python_*` series are absent.
+
 Recording is always on; `metrics.enabled` only decides whether the endpoint is served. Hot paths record per
 RPC, per frame or per group commit, never per signal: on this machine a labelled child's `inc` costs about
 1.6 us and `observe` about 2.7 us (and looking a child up by labels 3.5 to 6 us more, so the RPC interceptor
@@ -14,12 +22,16 @@ caches children), against about 14 us per signal for a whole stream at 70k signa
 
 from __future__ import annotations
 
+import http.server
+import logging
+import os
 import socket
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, values
+from prometheus_client.exposition import MetricsHandler
 from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -68,6 +80,7 @@ class RpcMetrics:
         )
         self.in_progress = Gauge(
             "glm3_rpc_in_progress", "RPCs being served now (open streams included), by method", ["method"],
+            multiprocess_mode="livesum",  # workers: the sum over the live ones
             registry=registry,
         )
         self.received = Counter(
@@ -154,6 +167,7 @@ class ScoringMetrics:
         self.stream_in_flight = Gauge(
             "glm3_stream_signals_in_flight",
             "signals read from ScoreStream requests whose results are not yet written, all streams together",
+            multiprocess_mode="livesum",
             registry=registry,
         )
         self.llm_calls = Counter(
@@ -224,13 +238,60 @@ class OpsMetrics:
             ["service", "status"],
             registry=registry,
         )
+        # Read by a function at scrape time, which multiprocess mode cannot collect: the ops server refuses
+        # server.workers above 1 (servers/common/runner.py), so it always runs as one process.
         self.open_alerts = Gauge(
-            "glm3_ops_open_alerts", "alerts open or acknowledged now (read at scrape time)", registry=registry
+            "glm3_ops_open_alerts", "alerts open or acknowledged now (read at scrape time)",
+            multiprocess_mode="livemax", registry=registry,
         )
 
     def watch_open_alerts(self, read: Callable[[], float]) -> None:
         """Makes the open-alerts gauge read `read()` at every scrape, so it is never stale."""
         self.open_alerts.set_function(read)
+
+
+class WorkerMetrics:
+    """The supervisor of several workers (servers/common/workers.py). Recorded in multiprocess mode only, so
+    they reach the endpoint through the multiprocess files: the registry they join stays private (served
+    directly too, they would appear twice)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        registry = registry if registry is not None else CollectorRegistry()
+        self.serving = Gauge(
+            "glm3_workers_serving",
+            "worker processes that said they serve and have not exited since",
+            multiprocess_mode="livemax",  # only the supervisor sets it
+            registry=registry,
+        )
+        self.restarts = Counter(
+            "glm3_worker_restarts", "workers started again after one exited unexpectedly", registry=registry
+        )
+
+
+def enable_multiprocess(directory: str) -> None:
+    """Switches this process, and the workers it forks afterwards, to prometheus_client's multiprocess mode,
+    recording into `directory` (an empty directory private to this server). Must run before any metric is
+    made: a metric reads `values.ValueClass` when it is constructed (prometheus_client picks the class at
+    import from PROMETHEUS_MULTIPROC_DIR, which was unset then)."""
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    values.ValueClass = values.MultiProcessValue()
+
+
+def multiprocess_registry() -> CollectorRegistry:
+    """A registry of what every process recorded in the multiprocess directory (see the module docstring)."""
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    disable_created_metrics()
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry)
+    return registry
+
+
+def mark_process_dead(pid: int) -> None:
+    """Drops the live gauges (`live*` modes) of an exited process; its counters and histograms stay counted."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(pid)
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -281,3 +342,44 @@ class MetricsServer:
         if runner is not None:
             await runner.cleanup()
         self._sock.close()
+
+
+class _ScrapeHandler(MetricsHandler):
+    timeout = 5.0  # a client that connects and sends nothing holds the supervisor at most this long
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  # no access log, as MetricsServer
+        pass
+
+
+class _ScrapeHttpServer(http.server.HTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:  # a client gone mid-answer: not ours
+        logging.getLogger("glm3.server").debug("metrics scrape failed", exc_info=True)
+
+
+class ScrapeServer:
+    """`GET /metrics` of a registry without threads or an event loop, for the supervisor of several workers:
+    it forks workers at any time, which a process running other threads must not do. The caller watches
+    `fileno()` for readability and calls `handle()`: one scrape is answered at a time, in full (Prometheus
+    text, or OpenMetrics when asked; HTTP/1.0, one request a connection)."""
+
+    def __init__(self, registry: CollectorRegistry, sock: socket.socket) -> None:
+        handler = type("Handler", (_ScrapeHandler,), {"registry": registry})
+        self._server = _ScrapeHttpServer(sock.getsockname()[:2], handler, bind_and_activate=False)
+        self._server.socket.close()
+        self._server.socket = sock
+        self._server.timeout = 0
+        self.host, self.port = sock.getsockname()[:2]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{METRICS_PATH}"
+
+    def fileno(self) -> int:
+        return self._server.fileno()
+
+    def handle(self) -> None:
+        self._server.handle_request()
+
+    def close(self) -> None:
+        self._server.server_close()

@@ -200,6 +200,30 @@ class ServerSection(Section):
         "start (tokens end with the process). Give replicas behind one address the same secret",
     )
     tls: TlsSection = Field(TlsSection(), description="TLS of the gRPC port (section server.tls)")
+    workers: int | Literal["auto"] = Field(
+        1,
+        description="serving processes on this port (SO_REUSEPORT), each with its own event loop, under one "
+        "supervisor; `auto`: one per CPU core. Above 1 the workers share storage as several writers "
+        "(storage.shared) and the supervisor serves their metrics. Scoring server on Linux only: the ops "
+        "server refuses above 1 (exit 2)",
+    )
+
+    @field_validator("workers")
+    @classmethod
+    def _workers_positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not 1 <= value <= 256:
+            raise ValueError("must be between 1 and 256, or auto")
+        return value
+
+    @property
+    def worker_count(self) -> int:
+        """`workers` as a number: `auto` is the CPU cores this process may use."""
+        if self.workers == "auto":
+            try:
+                return max(1, len(os.sched_getaffinity(0)))
+            except AttributeError:  # not Linux
+                return max(1, os.cpu_count() or 1)
+        return int(self.workers)
 
     @property
     def reflection_enabled(self) -> bool:

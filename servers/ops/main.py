@@ -107,6 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         OpsSettings,
         make_deps,
         argv,
+        workers_allowed=False,  # one agent loop: server.workers above 1 is a configuration error
     )
 
 
