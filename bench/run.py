@@ -28,6 +28,7 @@ BENCHMARKS = {
     "bench_memory": "6 server memory while streaming",
     "bench_cold_start": "7 time to health SERVING",
     "bench_security": "8 ScoreStream and Score with TLS + token auth vs plaintext",
+    "bench_workers": "9 ScoreStream with server.workers 1, 2 and auto: signals/s, server CPU per signal",
 }
 
 

@@ -404,13 +404,17 @@ class Supervisor:
                     return
                 if time.monotonic() >= self._kill_at:
                     for pid, worker in self._workers.items():
-                        log.error("worker still running after its grace: killed", extra={"worker": worker.index, "worker_pid": pid})
+                        log.error(
+                            "worker still running after its grace: killed",
+                            extra={"worker": worker.index, "worker_pid": pid},
+                        )
                         with contextlib.suppress(ProcessLookupError):
                             os.kill(pid, signal.SIGKILL)
                     self._kill_at = float("inf")
                 continue
             self._restart_due()
-            if not self._announced and len(self._workers) == self.count and all(w.ready for w in self._workers.values()):
+            serving = len(self._workers) == self.count and all(w.ready for w in self._workers.values())
+            if serving and not self._announced:
                 self._announced = True
                 log.info(
                     "listening",

@@ -63,7 +63,11 @@ class Supervised:
 
 
 def start(tmp_path: Path, workers: str = "2", **extra: str) -> Supervised:
-    env = clean_env(tmp_path, GLM3_SERVER_WORKERS=workers, GLM3_SERVER_SHUTDOWN_GRACE_S="2", **extra)
+    # TMPDIR: the supervisor's multiprocess metrics directory is made there, where the test can see it.
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    env = clean_env(
+        tmp_path, GLM3_SERVER_WORKERS=workers, GLM3_SERVER_SHUTDOWN_GRACE_S="2", TMPDIR=str(tmp_path / "tmp"), **extra
+    )
     log = tmp_path / f"server-{time.monotonic_ns()}.log"
     with log.open("w") as err:
         process = subprocess.Popen(
@@ -83,11 +87,16 @@ def supervised(tmp_path: Path) -> Iterator[Supervised]:
     server = start(tmp_path, GLM3_METRICS_ENABLED="true", GLM3_METRICS_PORT="0")
     yield server
     if server.process.poll() is None:
-        pids = server.worker_pids()
-        server.process.kill()
-        server.process.wait()
-        for pid in pids:  # they die with the supervisor (PR_SET_PDEATHSIG); make sure of it
-            with_timeout(lambda pid=pid: not psutil.pid_exists(pid) or _zombie(pid), 30)
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+def metrics_dirs(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "tmp").glob("glm3-metrics-*"))
 
 
 def _zombie(pid: int) -> bool:
@@ -142,7 +151,9 @@ def test_every_worker_serves_and_metrics_sum_them(supervised: Supervised, tmp_pa
         with own_channel(supervised.target) as channel:
             stub = pb_grpc.ScoringServiceStub(channel)
             stub.GetScoringStats(pb.GetScoringStatsRequest(), timeout=10)
-            signal_ = signal_pb2.Signal(id=f"w-{n}", title=f"Invoice matcher {n}", description="I would pay.", source="reddit")
+            signal_ = signal_pb2.Signal(
+                id=f"w-{n}", title=f"Invoice matcher {n}", description="I would pay.", source="reddit"
+            )
             reply = stub.Score(pb.ScoreRequest(signal=signal_), timeout=30)
             assert reply.candidate.signal_id == f"w-{n}"
             status = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=10).status
@@ -192,10 +203,13 @@ def test_a_killed_worker_is_restarted_and_calls_go_on(supervised: Supervised) ->
         assert time.monotonic() < deadline, after
         time.sleep(0.05)
     newcomer = (after - before).pop()
-    with_timeout(lambda: any(r.get("msg") == "worker serving" and r.get("worker_pid") == newcomer for r in supervised.records()), 30)
+    with_timeout(
+        lambda: any(r.get("msg") == "worker serving" and r.get("worker_pid") == newcomer for r in supervised.records()),
+        30,
+    )
     for _ in range(CONNECTIONS):
         stats_call(supervised.target)
-    exits = [r for r in supervised.records() if r.get("msg") == "worker exited"]
+    exits = [r for r in supervised.records() if r.get("msg") == "worker exited"]  # and nothing else did
     assert [(r["worker_pid"], r["signal"]) for r in exits] == [(victim, "SIGKILL")]
     samples = scrape(supervised.metrics_port())
     assert samples[("glm3_worker_restarts_total", frozenset())] == 1
@@ -203,8 +217,9 @@ def test_a_killed_worker_is_restarted_and_calls_go_on(supervised: Supervised) ->
     with_timeout(lambda: newcomer in served_by(supervised, STATS), 10)  # the new worker gets connections too
 
 
-def test_sigterm_turns_every_worker_not_serving_drains_and_exits_0(supervised: Supervised) -> None:
+def test_sigterm_turns_every_worker_not_serving_drains_and_exits_0(supervised: Supervised, tmp_path: Path) -> None:
     workers = supervised.worker_pids()
+    assert len(metrics_dirs(tmp_path)) == 1
     # A health Watch on connections of their own: some reach each worker, and see its NOT_SERVING.
     channels = [own_channel(supervised.target) for _ in range(8)]
     watches = [health_pb2_grpc.HealthStub(c).Watch(health_pb2.HealthCheckRequest(), timeout=30) for c in channels]
@@ -225,17 +240,32 @@ def test_sigterm_turns_every_worker_not_serving_drains_and_exits_0(supervised: S
     stopped = [r for r in records if r.get("msg") == "worker stopped"]
     assert sorted((r["worker_pid"], r["exit_code"]) for r in stopped) == sorted((pid, 0) for pid in workers)
     assert not [r for r in records if r.get("level") == "ERROR"]
+    assert metrics_dirs(tmp_path) == []  # the multiprocess metrics directory is removed
     with socket.socket() as sock:  # nothing listens there any more (SO_REUSEADDR: closed connections linger)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", supervised.port))
         sock.listen()
 
 
+def test_workers_drain_and_exit_when_the_supervisor_is_killed(tmp_path: Path) -> None:
+    """SIGKILL leaves the supervisor no chance to stop them: the kernel sends each worker SIGTERM
+    (PR_SET_PDEATHSIG), and they drain as on any stop. (Its metrics directory stays behind: nothing can
+    remove it after a SIGKILL; here it is under the test's TMPDIR.)"""
+    server = start(tmp_path)
+    workers = server.worker_pids()
+    assert len(workers) == 2
+    server.process.kill()
+    server.process.wait()
+    with_timeout(lambda: all(not psutil.pid_exists(pid) or _zombie(pid) for pid in workers), 30)
+    with_timeout(lambda: {r.get("pid") for r in server.records() if r.get("msg") == "storage closed"} == workers, 10)
+
+
 def test_configuration_errors_exit_2(tmp_path: Path) -> None:
     # Found by the workers (the principals file is read when their server is built): the supervisor
     # stops and exits 2, leaving no worker behind.
     done = subprocess.run(
-        [str(BIN / SCRIPT)], env=clean_env(tmp_path, GLM3_SERVER_WORKERS="2", GLM3_AUTH_PRINCIPALS_FILE=str(tmp_path / "none.yaml")),
+        [str(BIN / SCRIPT)],
+        env=clean_env(tmp_path, GLM3_SERVER_WORKERS="2", GLM3_AUTH_PRINCIPALS_FILE=str(tmp_path / "none.yaml")),
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 2, done.stderr
