@@ -348,17 +348,24 @@ def _signal_columns(pending: Sequence[PendingScore]) -> pa.Table:
     )
 
 
-async def _retry_setup(step: Callable[[], Awaitable[T]]) -> T:
+SETUP_ATTEMPTS = 8
+
+
+async def _retry_setup(step: Callable[[], Awaitable[T]], *tables: Any) -> T:
     """Runs a table or index setup step, again after a short random pause when it fails: replicas started
-    together race to create the same tables and indexes, and all but one of them meet a conflict."""
-    for attempt in range(5):
+    together race to create the same tables and indexes, and all but one of them meet a conflict. Before
+    each retry the `tables` the step works on move to their latest version: a conflict with a commit that
+    this handle has not seen (another writer's index or create) is otherwise met again on every attempt."""
+    for attempt in range(SETUP_ATTEMPTS):
         try:
             return await step()
         except Exception as exc:
-            if attempt == 4:
+            if attempt == SETUP_ATTEMPTS - 1:
                 raise
             log.info("storage setup met another writer; retrying", extra={"error": str(exc)[:200]})
-            await asyncio.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
+            await asyncio.sleep(random.uniform(0.05, 0.3) * min(attempt + 1, 4))
+            for table in tables:
+                await table.checkout_latest()
     raise AssertionError("unreachable")
 
 
@@ -452,7 +459,7 @@ class CandidateStore:
             metrics=metrics,
             shared=shared,
         )
-        await _retry_setup(store._ensure_indexes)
+        await _retry_setup(store._ensure_indexes, tables["candidates"], tables["feedback"])
         store._known_loader = asyncio.create_task(store._load_known(), name="glm3-known-signals")
         store._writer.start()
         store._lookups.start()

@@ -9,6 +9,9 @@ races are LanceDB's, not simulated. The object-storage variant runs the same che
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -143,3 +146,37 @@ async def test_a_candidates_table_of_schema_1_is_migrated_with_its_rows_and_gets
     finally:
         await store.close()
         await db.close()
+
+
+
+OPEN_AT = """
+import asyncio, sys, time
+from glm3.servers.storage.candidates import CandidateStore
+from glm3.servers.storage.database import Database
+
+async def main() -> None:
+    db = await Database.open(sys.argv[1], read_consistency_s=1.0)  # the default of storage.read_consistency_s
+    time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # every process starts setup at this instant
+    store = await CandidateStore.open(db, shared=True)
+    await store.close()
+    await db.close()
+
+asyncio.run(main())
+"""
+
+
+def test_processes_opening_a_new_database_at_the_same_instant_all_open_it(tmp_path: Path) -> None:
+    """Replicas or workers started together race to create the same tables and indexes; every one of them
+    must come up (a conflict with a commit its table handle has not seen yet is retried on the latest)."""
+    for attempt in range(3):
+        uri = str(tmp_path / f"lancedb-{attempt}")
+        at = time.time() + 2.5  # past the imports of every process
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_AT, uri, str(at)], stderr=subprocess.PIPE, text=True
+            )
+            for _ in range(WRITERS)
+        ]
+        for process in processes:
+            _, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err[-3000:]
