@@ -76,7 +76,8 @@ output: one JSON object per line and per signal, in the order results arrive (no
   `line` is the input line number; a signal without an id has the correlation id "line:N".
 
 stderr: a progress bar (rate, and ETA for a regular file) only when stderr is a terminal, each rejected
-  signal, and a summary: processed, scored by verdict, failed, elapsed time and rate.
+  signal, each failover (the stream broke and a new one resent the unanswered signals), and a summary:
+  processed, scored by verdict, failed, failovers, elapsed time and rate.
 exit: 1 if any signal failed (malformed or rejected) unless --allow-errors; 3 if the server is unreachable.
 """
 
@@ -449,6 +450,14 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--linger-ms", type=float, default=5.0, metavar="MS", help="wait this long to fill a frame (default 5)")
     group.add_argument("--window", type=_int_range(1), default=1000, metavar="N", help="signals in flight at most (default 1000)")
     group.add_argument("--rescore", action="store_true", help="score signals again even if their id was scored before")
+    group.add_argument(
+        "--failover",
+        type=_int_range(0),
+        default=5,
+        metavar="N",
+        help="when the stream breaks (its server died or drains), open a new one that resends the unanswered"
+        " signals that have an id, up to N times in a row without a result (default 5; 0: never)",
+    )
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:

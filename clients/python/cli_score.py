@@ -160,6 +160,8 @@ class ScoreSummary:
     already_scored: int = 0
     rejected: int = 0
     malformed: int = 0
+    failovers: int = 0
+    resent: int = 0
     verdicts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -197,11 +199,14 @@ class ScoreSummary:
             failed += f"  ({plural(self.malformed, 'malformed line')}, {self.rejected:,} rejected by the server)"
         head = "interrupted after" if interrupted else "processed "
         shown_rate = f"{rate:,.0f}" if rate >= 100 else f"{rate:.1f}"
-        return [
+        lines = [
             f"{head} {plural(self.processed, 'signal')} in {elapsed:.2f} s ({shown_rate} signals/s)",
             scored,
             failed,
         ]
+        if self.failovers:
+            lines.append(f"failovers  {self.failovers:,}  ({plural(self.resent, 'signal')} sent again)")
+        return lines
 
 
 def plural(n: int, noun: str) -> str:
@@ -220,10 +225,11 @@ class StreamOptions:
     linger_ms: float
     window: int
     rescore: bool
+    failover: int = 5
 
 
 def stream_options(args: argparse.Namespace) -> StreamOptions:
-    return StreamOptions(args.frame_size, args.linger_ms, args.window, args.rescore)
+    return StreamOptions(args.frame_size, args.linger_ms, args.window, args.rescore, args.failover)
 
 
 def _stream(
@@ -250,9 +256,21 @@ def _stream(
             linger_ms=options.linger_ms,
             window=options.window,
             rescore=options.rescore,
+            failover=options.failover,
         )
+
+        def note_failovers() -> None:
+            if stream.failovers != summary.failovers:
+                resent = stream.resent - summary.resent
+                summary.failovers, summary.resent = stream.failovers, stream.resent
+                console.message(
+                    f"{label}: the stream broke; a new one resent {plural(resent, 'unanswered signal')}"
+                    f" (failover {summary.failovers} of this run)"
+                )
+
         try:
             for result in stream:
+                note_failovers()
                 number = lines.pop(result.index, None)
                 summary.add(result)
                 on_result(result, number)
@@ -265,6 +283,7 @@ def _stream(
                         console.message(f"{label}: more rejected signals are not shown here (they are in the results)")
                 console.progress(summary.processed, summary.failed)
         finally:
+            note_failovers()
             stream.close()
 
 

@@ -16,7 +16,8 @@ Failures raise the typed exceptions of `glm3.client.errors`.
 Retries: the read-only calls are retried on UNAVAILABLE by gRPC (service config). `score` and
 `batch_score` are retried by the client on UNAVAILABLE only when repeating them is harmless: every signal
 has an id (the server returns the stored candidate for an id it scored already) and `rescore` is off.
-`submit_feedback` and the streams are never retried.
+`submit_feedback` and the uploads are never retried. `score_stream` fails over: when its call breaks, a
+new call (on the next replica, with several targets) resends the signals that have an id and no result yet.
 """
 
 from __future__ import annotations
@@ -117,10 +118,13 @@ class ScoringClient(SyncClient):
         rescore: bool = False,
         timeout: float | None = None,
         metadata: Metadata = None,
+        failover: int = 5,
     ) -> ScoreStream:
         """Streams `signals` (dicts, `Signal`s or `StreamSignal`s with their own correlation ids) through
         `ScoreStream` and yields a `StreamResult` per signal as results arrive (see `glm3.client.streaming`).
-        Nothing is sent until iteration starts; at most `window` signals are in flight."""
+        Nothing is sent until iteration starts; at most `window` signals are in flight. When the stream
+        breaks (UNAVAILABLE: its replica died or drains), a new call resends the signals not yet answered,
+        up to `failover` new calls in a row without a result between them (0: never)."""
         request_id, call_metadata = self._calls.metadata(metadata)
         return ScoreStream(
             self._stub.ScoreStream,
@@ -133,6 +137,7 @@ class ScoringClient(SyncClient):
             window=window,
             config=req.scoring_config(config),
             rescore=rescore,
+            failover=failover,
         )
 
     def score_upload(
@@ -329,6 +334,7 @@ class AsyncScoringClient(AsyncClient):
         rescore: bool = False,
         timeout: float | None = None,
         metadata: Metadata = None,
+        failover: int = 5,
     ) -> AsyncScoreStream:
         """`ScoringClient.score_stream` for `async for`; `signals` may be an async iterable."""
         request_id, call_metadata = self._calls.metadata(metadata)
@@ -343,6 +349,7 @@ class AsyncScoringClient(AsyncClient):
             window=window,
             config=req.scoring_config(config),
             rescore=rescore,
+            failover=failover,
         )
 
     async def score_upload(

@@ -11,11 +11,23 @@ order, each mapped back to its input by `StreamResult.index` (and by correlation
 
 A signal that cannot even be converted (a dict with an unknown key, a bad timestamp) is not sent: its
 result carries an `InvalidArgumentError` from this library (domain `glm3.client`) and the stream goes on, as
-the server does for an invalid signal. A failure of the call itself (server gone, deadline) ends the
-iteration with its typed exception; closing the stream, cancelling the task iterating it, or dropping it
-cancels the call. Streams are never retried: a per-item UNAVAILABLE (the store was unreachable) is a result
-like any other, and the caller decides whether to send that signal again (a signal with an id is safe to
-resend: the server returns the stored candidate).
+the server does for an invalid signal. A per-item UNAVAILABLE (the store was unreachable) is a result like
+any other: the caller decides whether to send that signal again.
+
+Failover: when the call itself breaks (UNAVAILABLE: the replica died, the connection was reset, the server
+drains for shutdown), a new call is made after a short pause (exponential from 0.1 s to 2 s, jittered; with
+several targets the channel's round_robin puts it on a replica that is up) and the signals the broken call
+left unanswered are sent on it first, then the rest of the input. Resending is safe because a signal id is
+an idempotency key: a signal the dead replica had already committed is answered `already_scored` with the
+stored candidate. Signals without an id, and every signal of a `rescore` stream, are not sent twice (that
+would score a new candidate, or make a second version): their result is an `UnavailableError` with reason
+`STREAM_BROKEN` (domain `glm3.client`), and the stream goes on. Every input gets exactly one result. After
+`failover` new calls in a row that brought no result (default 5), or once the stream's `timeout` has passed
+(it covers every call, not each), the iteration ends with the call's typed exception; any other failure of
+the call (deadline, permission, ...) ends it at once. Closing the stream, cancelling the task iterating it,
+or dropping it cancels the call. `failovers` and `resent` count what happened.
+
+`StreamResult.sequence` is the signal's position in the call that answered it (each call numbers from 0).
 
 Sync flavour: the sync gRPC stream consumes a request iterator in a thread of its own; one more thread pulls
 the caller's iterable (so `linger_ms` holds even when that iterable blocks, e.g. reading a pipe) and one
@@ -31,15 +43,23 @@ from __future__ import annotations
 import asyncio
 import collections
 import queue
+import random
 import threading
 import time
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Generator, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import grpc
 
-from glm3.client.errors import Glm3Error, InvalidArgumentError, error_from_rpc_error, error_from_status
+from glm3.client.errors import (
+    CLIENT_DOMAIN,
+    Glm3Error,
+    InvalidArgumentError,
+    UnavailableError,
+    error_from_rpc_error,
+    error_from_status,
+)
 from glm3.client.signals import SignalLike, to_signal
 from glm3.scoring.v1 import candidate_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
@@ -58,8 +78,8 @@ class StreamResult:
     `index` is the signal's position in the input; `correlation_id` the one sent (the input's own for a
     `StreamSignal`, else the signal's id, else the index as a string); `signal_id` the candidate's signal id
     (assigned by the server when the input had none) or, for an error, the input's id (maybe empty);
-    `sequence` the server's position of the signal in the stream (-1 when it was never sent). A result
-    whose sequence matches no signal sent (a server bug) has `index` -1.
+    `sequence` the server's position of the signal in the call that answered it (-1 when it was never
+    sent). A result whose sequence matches no signal waiting (a server bug) has `index` -1.
     """
 
     index: int
@@ -87,20 +107,51 @@ class _End:
 
 
 _END = _End()
-_INPUT_END = _End()
+
+FAILOVER_BASE_S = 0.1  # the pause before the first new call after a broken stream; doubles up to the cap
+FAILOVER_CAP_S = 2.0
 
 
-def _check_settings(frame_size: int, linger_ms: float, window: int) -> None:
+def _check_settings(frame_size: int, linger_ms: float, window: int, failover: int) -> None:
     if not 1 <= frame_size <= MAX_FRAME:
         raise ValueError(f"frame_size must be 1 to {MAX_FRAME:,} (the server's limit per frame)")
     if linger_ms < 0:
         raise ValueError("linger_ms must not be negative")
     if window < 1:
         raise ValueError("window must be at least 1")
+    if failover < 0:
+        raise ValueError("failover must not be negative (0: a broken stream is not reopened)")
+
+
+def breaks_stream(error: Glm3Error) -> bool:
+    """Whether a failed call lost its server rather than being refused by it: UNAVAILABLE (connection lost,
+    reset, refused, or a server draining for shutdown), or grpc.aio's INTERNAL "Internal error from Core"
+    that stands for a failed write on a connection that went away (grpc/grpc#36066)."""
+    return error.code == grpc.StatusCode.UNAVAILABLE or (
+        error.code == grpc.StatusCode.INTERNAL and error.message == _CORE_INTERNAL
+    )
+
+
+@dataclass(slots=True)
+class _Pending:
+    index: int
+    correlation_id: str
+    signal_id: str
+    message: pb.StreamSignal
+
+
+@dataclass(slots=True)
+class _Leg:
+    """One call of a stream. The server numbers the signals of a call from 0 in the order it gets them, so
+    `sent[sequence]` is the key of the signal a result of this call answers."""
+
+    sent: list[int] = field(default_factory=list)
+    dead: bool = False
 
 
 class _Flow:
-    """State shared by both flavours: counters, the sequence → input map, building frames and results."""
+    """State shared by both flavours: counters, the pending signals, building frames and results, and
+    what a failover resends."""
 
     def __init__(
         self,
@@ -111,14 +162,19 @@ class _Flow:
         config: candidate_pb2.ScoringConfig | None,
         rescore: bool,
         request_id: str,
+        failover: int,
+        timeout: float | None,
     ) -> None:
-        _check_settings(frame_size, linger_ms, window)
+        _check_settings(frame_size, linger_ms, window, failover)
         self.frame_size = frame_size
         self.linger = linger_ms / 1000.0
         self.window = window
         self.config = config
         self.rescore = rescore
         self.request_id = request_id
+        self.failover = failover
+        self.timeout = timeout
+        self.deadline: float | None = None  # set when the stream starts
         # Counters, readable at any time (a progress bar, a test of the window).
         self.in_flight = 0  # pulled from the input, result not yet handed to the caller
         self.peak_in_flight = 0
@@ -126,16 +182,25 @@ class _Flow:
         self.sent = 0
         self.received = 0
         self.failed = 0
-        self._sequence = 0
-        self._pending: dict[int, tuple[int, str, str]] = {}
+        self.failovers = 0  # new calls made after a broken one
+        self.resent = 0  # signals sent again on such a call
+        self._key = 0
+        self._pending: dict[int, _Pending] = {}
 
     @property
     def unanswered(self) -> int:
         """Signals sent (or queued to be sent) whose result has not come back."""
         return len(self._pending)
 
-    def take(self, item: StreamInput, index: int) -> pb.StreamSignal | StreamResult:
-        """The frame item of one input, registered under its sequence; or its local error result."""
+    def start(self) -> None:
+        self.deadline = None if self.timeout is None else time.monotonic() + self.timeout
+
+    def remaining(self) -> float | None:
+        """The time left of the stream's deadline, for the next call (a failover does not extend it)."""
+        return None if self.deadline is None else max(0.0, self.deadline - time.monotonic())
+
+    def take(self, item: StreamInput, index: int) -> int | StreamResult:
+        """The key of one input's frame item, now pending; or its local error result."""
         try:
             if isinstance(item, pb.StreamSignal):
                 signal_id = item.signal.id
@@ -152,19 +217,28 @@ class _Flow:
             raw_id = item.get("id") if isinstance(item, Mapping) else None
             signal_id = raw_id if isinstance(raw_id, str) else ""
             return StreamResult(index, signal_id or str(index), signal_id, error=exc)
-        self._pending[self._sequence] = (index, correlation_id, signal_id)
-        self._sequence += 1
-        return stream_signal
+        key = self._key
+        self._key += 1
+        self._pending[key] = _Pending(index, correlation_id, signal_id, stream_signal)
+        return key
 
-    def request(self, frame: Sequence[pb.StreamSignal]) -> pb.ScoreStreamRequest:
-        return pb.ScoreStreamRequest(batch=pb.SignalBatch(items=frame, config=self.config, rescore=self.rescore))
+    def request(self, keys: Sequence[int]) -> pb.ScoreStreamRequest:
+        pending = self._pending
+        items = [pending[key].message for key in keys]
+        return pb.ScoreStreamRequest(batch=pb.SignalBatch(items=items, config=self.config, rescore=self.rescore))
 
-    def results(self, response: pb.ScoreStreamResponse) -> list[StreamResult]:
+    def results(self, response: pb.ScoreStreamResponse, leg: _Leg) -> list[StreamResult]:
         if response.WhichOneof("frame") != "results":
             return []  # a frame kind this client does not know
         out = []
+        sent = leg.sent
         for result in response.results.results:
-            index, correlation_id, signal_id = self._pending.pop(result.sequence, (-1, result.correlation_id, ""))
+            sequence = result.sequence
+            pending = self._pending.pop(sent[sequence], None) if 0 <= sequence < len(sent) else None
+            if pending is None:  # answers no signal of ours still waiting (a server bug): handed out as is
+                index, correlation_id, signal_id = -1, result.correlation_id, ""
+            else:
+                index, correlation_id, signal_id = pending.index, pending.correlation_id, pending.signal_id
             outcome = result.WhichOneof("outcome")
             if outcome == "candidate":
                 out.append(
@@ -174,7 +248,7 @@ class _Flow:
                         result.candidate.signal_id,
                         candidate=result.candidate,
                         already_scored=result.already_scored,
-                        sequence=result.sequence,
+                        sequence=sequence,
                     )
                 )
             else:
@@ -183,8 +257,57 @@ class _Flow:
                     if outcome == "error"
                     else Glm3Error("the server sent a result with neither a candidate nor an error")
                 )
-                out.append(StreamResult(index, correlation_id, signal_id, error=error, sequence=result.sequence))
+                out.append(StreamResult(index, correlation_id, signal_id, error=error, sequence=sequence))
         return out
+
+    def may_fail_over(self, error: Glm3Error, attempt: int) -> bool:
+        """Whether a call that ended with `error` is followed by a new one (the `attempt`-th in a row
+        without a result in between)."""
+        if attempt >= self.failover or not breaks_stream(error):
+            return False
+        remaining = self.remaining()
+        return remaining is None or remaining > 0
+
+    def fail_over(self, leg: _Leg, error: Glm3Error) -> tuple[list[int], list[StreamResult]]:
+        """After `leg` broke: the keys of its unanswered signals to send again, in their order, and the
+        results of those that must not be sent twice (a rescore makes a new version each time it arrives;
+        a signal without an id would be scored again under a new id). The caller decides about those."""
+        leg.dead = True
+        resend: list[int] = []
+        refused: list[StreamResult] = []
+        for key in leg.sent:
+            pending = self._pending.get(key)
+            if pending is None:
+                continue
+            if pending.signal_id and not self.rescore:
+                resend.append(key)
+                continue
+            del self._pending[key]
+            why = "rescore is on: a rescore sent twice makes two versions" if self.rescore else (
+                "it has no id: sent again it would be scored again under a new id"
+            )
+            refused.append(
+                StreamResult(
+                    pending.index,
+                    pending.correlation_id,
+                    pending.signal_id,
+                    error=UnavailableError(
+                        f"the stream broke before this signal's result arrived ({error.message}); it was not sent"
+                        f" again because {why}: the server may or may not have scored it",
+                        code=grpc.StatusCode.UNAVAILABLE,
+                        reason="STREAM_BROKEN",
+                        domain=CLIENT_DOMAIN,
+                    ),
+                )
+            )
+        self.resent += len(resend)
+        return resend, refused
+
+    @staticmethod
+    def pause(attempt: int) -> float:
+        """The pause before the `attempt`-th new call in a row: exponential, capped, jittered (so producers
+        that lost the same replica do not all arrive at the next one at the same instant)."""
+        return min(FAILOVER_CAP_S, FAILOVER_BASE_S * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
     def handed_out(self, result: StreamResult) -> None:
         self.received += 1
@@ -200,7 +323,8 @@ class _Flow:
 
 
 class _SyncFlow(_Flow):
-    """The sync machinery: a pulling thread, gRPC's request thread building frames, a reading thread.
+    """The sync machinery: a pulling thread, gRPC's request thread building frames, a thread that reads
+    results and makes a new call when one breaks.
 
     Those threads hold this object, never the public `ScoreStream`, so a caller that drops the stream
     without closing it lets it be collected, which closes its generator and so cancels the call.
@@ -219,17 +343,25 @@ class _SyncFlow(_Flow):
         window: int,
         config: candidate_pb2.ScoringConfig | None,
         rescore: bool,
+        failover: int,
     ) -> None:
         super().__init__(
-            frame_size=frame_size, linger_ms=linger_ms, window=window, config=config, rescore=rescore, request_id=request_id
+            frame_size=frame_size,
+            linger_ms=linger_ms,
+            window=window,
+            config=config,
+            rescore=rescore,
+            request_id=request_id,
+            failover=failover,
+            timeout=timeout,
         )
         self._method = method
         self._signals = signals
-        self._timeout = timeout
         self._metadata = metadata
         self._cv = threading.Condition()
         self._closed = threading.Event()
-        self._items: queue.SimpleQueue[pb.StreamSignal | _End] = queue.SimpleQueue()
+        self._queue: collections.deque[int] = collections.deque()  # keys to send, guarded by _cv
+        self._input_done = False
         self._out: queue.SimpleQueue[StreamResult | _End | BaseException] = queue.SimpleQueue()
         self._call: Any = None
 
@@ -244,17 +376,17 @@ class _SyncFlow(_Flow):
             self._call.cancel()
         with self._cv:
             self._cv.notify_all()
-        self._items.put(_INPUT_END)  # wakes the request iterator if it waits for items
         self._out.put(_END)  # wakes the caller if it waits for a result
 
     def _pull(self) -> None:
+        cv = self._cv
         try:
             iterator = iter(self._signals)
             index = 0
             while True:
-                with self._cv:
+                with cv:
                     while self.in_flight >= self.window and not self._closed.is_set():
-                        self._cv.wait()
+                        cv.wait()
                 if self._closed.is_set():
                     return
                 try:
@@ -263,67 +395,97 @@ class _SyncFlow(_Flow):
                     break
                 if self._closed.is_set():
                     return
-                with self._cv:
+                self.pulled += 1
+                with cv:
                     self.in_flight += 1
                     self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-                self.pulled += 1
-                taken = self.take(item, index)
+                    taken = self.take(item, index)
+                    if not isinstance(taken, StreamResult):
+                        self._queue.append(taken)
+                        cv.notify_all()
                 index += 1
                 if isinstance(taken, StreamResult):
                     self._out.put(taken)
-                else:
-                    self._items.put(taken)
         except BaseException as exc:  # the caller's iterable failed: the stream fails with its exception
             self._out.put(exc)
         finally:
-            self._items.put(_INPUT_END)
+            with cv:
+                self._input_done = True
+                cv.notify_all()
 
-    def _requests(self) -> Iterator[pb.ScoreStreamRequest]:
-        # Runs in the thread gRPC uses to consume requests.
-        items = self._items
+    def _requests(self, leg: _Leg) -> Iterator[pb.ScoreStreamRequest]:
+        # Runs in the thread gRPC uses to consume requests. Ends (half-closing the call) once the input is
+        # done and every key is sent, or when the call broke (its keys then wait for the next call).
+        cv, keys = self._cv, self._queue
         while True:
-            first = items.get()
-            if isinstance(first, _End) or self._closed.is_set():
-                return
-            frame = [first]
-            deadline = time.monotonic() + self.linger
-            ended = False
-            while len(frame) < self.frame_size:
-                try:
-                    item = items.get_nowait()
-                except queue.Empty:
+            with cv:
+                while not keys and not self._input_done and not leg.dead and not self._closed.is_set():
+                    cv.wait()
+                if leg.dead or self._closed.is_set() or not keys:
+                    return
+                frame = [keys.popleft()]
+                deadline = time.monotonic() + self.linger
+                while len(frame) < self.frame_size:
+                    if keys:
+                        frame.append(keys.popleft())
+                        continue
                     remaining = deadline - time.monotonic()
-                    if remaining <= 0:
+                    if self._input_done or leg.dead or self._closed.is_set() or remaining <= 0:
                         break
-                    try:
-                        item = items.get(timeout=remaining)
-                    except queue.Empty:
-                        break
-                if isinstance(item, _End):
-                    ended = True
-                    break
-                frame.append(item)
-            self.sent += len(frame)
-            yield self.request(frame)
-            if ended:
-                return
+                    cv.wait(remaining)
+                if leg.dead:  # broke while this frame gathered: its keys go to the next call first
+                    keys.extendleft(reversed(frame))
+                    return
+                leg.sent.extend(frame)
+                self.sent += len(frame)
+                request = self.request(frame)
+            yield request
 
-    def _read(self) -> None:
+    def _drive(self) -> None:
+        """Makes the call and reads its results; when it breaks, makes another that resends what the
+        broken one left unanswered (up to `failover` calls in a row without a result between them)."""
+        attempt = 0
         try:
-            for response in self._call:
-                for result in self.results(response):
+            while True:
+                leg = _Leg()
+                call = self._method(self._requests(leg), timeout=self.remaining(), metadata=self._metadata)
+                self._call = call
+                if self._closed.is_set():
+                    call.cancel()
+                    return
+                try:
+                    for response in call:
+                        results = self.results(response, leg)
+                        if results:
+                            attempt = 0
+                        for result in results:
+                            self._out.put(result)
+                    self._out.put(_END)
+                    return
+                except grpc.RpcError as exc:
+                    if self._closed.is_set():
+                        return
+                    error = error_from_rpc_error(exc, request_id=self.request_id)
+                    if not self.may_fail_over(error, attempt):
+                        self._out.put(error)
+                        return
+                with self._cv:
+                    resend, refused = self.fail_over(leg, error)
+                    self._queue.extendleft(reversed(resend))
+                    self._cv.notify_all()
+                for result in refused:
                     self._out.put(result)
-            self._out.put(_END)
-        except grpc.RpcError as exc:
-            if not self._closed.is_set():
-                self._out.put(error_from_rpc_error(exc, request_id=self.request_id))
+                attempt += 1
+                if self._closed.wait(self.pause(attempt)):
+                    return
+                self.failovers += 1
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
             self._out.put(exc)
 
     def run(self) -> Generator[StreamResult, None, None]:
-        self._call = self._method(self._requests(), timeout=self._timeout, metadata=self._metadata)
+        self.start()
         threading.Thread(target=self._pull, name="glm3-score-stream-pull", daemon=True).start()
-        threading.Thread(target=self._read, name="glm3-score-stream-read", daemon=True).start()
+        threading.Thread(target=self._drive, name="glm3-score-stream-read", daemon=True).start()
         try:
             while True:
                 item = self._out.get()
@@ -336,7 +498,7 @@ class _SyncFlow(_Flow):
                 if item.index >= 0:  # not a stray result the server sent for no signal of ours
                     with self._cv:
                         self.in_flight -= 1
-                        self._cv.notify()
+                        self._cv.notify_all()
                 self.handed_out(item)
                 yield item
             self.check_complete()
@@ -345,9 +507,9 @@ class _SyncFlow(_Flow):
 
 
 class _AsyncFlow(_Flow):
-    """The async machinery: pulling, writing and reading tasks. They hold this object, never the public
-    `AsyncScoreStream`, so a stream the caller drops is collected and its generator finalised (which
-    cancels the call) even when nobody called `aclose()`."""
+    """The async machinery: a pulling task, and per call a writing and a reading task (a new call when one
+    breaks). They hold this object, never the public `AsyncScoreStream`, so a stream the caller drops is
+    collected and its generator finalised (which cancels the call) even when nobody called `aclose()`."""
 
     def __init__(
         self,
@@ -362,13 +524,20 @@ class _AsyncFlow(_Flow):
         window: int,
         config: candidate_pb2.ScoringConfig | None,
         rescore: bool,
+        failover: int,
     ) -> None:
         super().__init__(
-            frame_size=frame_size, linger_ms=linger_ms, window=window, config=config, rescore=rescore, request_id=request_id
+            frame_size=frame_size,
+            linger_ms=linger_ms,
+            window=window,
+            config=config,
+            rescore=rescore,
+            request_id=request_id,
+            failover=failover,
+            timeout=timeout,
         )
         self._method = method
         self._signals = signals
-        self._timeout = timeout
         self._metadata = metadata
         self._closed = False
         self._call: Any = None
@@ -387,15 +556,15 @@ class _AsyncFlow(_Flow):
             self._out.put_nowait(_END)
 
     async def run(self) -> AsyncGenerator[StreamResult, None]:
+        self.start()
         loop = asyncio.get_running_loop()
-        call = self._call = self._method(timeout=self._timeout, metadata=self._metadata)
-        watch = StatusWatch(call)
         out: asyncio.Queue[StreamResult | _End | BaseException] = asyncio.Queue()
         self._out = out
         space = asyncio.Event()
-        sealed: collections.deque[list[pb.StreamSignal] | _End] = collections.deque()
+        sealed: collections.deque[list[int]] = collections.deque()  # frames of keys, ready to send
         sealed_ready = asyncio.Event()
-        frame: list[pb.StreamSignal] = []
+        input_done = False
+        frame: list[int] = []
         timer: asyncio.TimerHandle | None = None
 
         def seal() -> None:
@@ -409,7 +578,7 @@ class _AsyncFlow(_Flow):
                 sealed_ready.set()
 
         async def pull() -> None:
-            nonlocal timer
+            nonlocal timer, input_done
             is_async = isinstance(self._signals, AsyncIterable)
             iterator: Any = aiter(self._signals) if is_async else iter(self._signals)  # type: ignore[arg-type]
             index = 0
@@ -458,45 +627,74 @@ class _AsyncFlow(_Flow):
                 out.put_nowait(exc)
                 return
             seal()
-            sealed.append(_INPUT_END)
+            input_done = True
             sealed_ready.set()
 
-        async def write() -> None:
+        async def write(call: Any, leg: _Leg) -> None:
             try:
                 while True:
-                    while not sealed:
+                    while not sealed and not input_done:
                         sealed_ready.clear()
                         await sealed_ready.wait()
-                    first = sealed.popleft()
-                    if isinstance(first, _End):
+                    if not sealed:
                         await call.done_writing()
                         return
-                    batch = first
-                    while sealed and not isinstance(sealed[0], _End) and len(batch) + len(sealed[0]) <= self.frame_size:
-                        batch = batch + sealed.popleft()  # type: ignore[operator]
-                    await call.write(self.request(batch))
+                    batch = sealed.popleft()
+                    while sealed and len(batch) + len(sealed[0]) <= self.frame_size:
+                        batch = batch + sealed.popleft()
+                    leg.sent.extend(batch)
                     self.sent += len(batch)
+                    await call.write(self.request(batch))
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 if not call.done():  # when the call ended, the reader reports why
                     out.put_nowait(exc)
 
-        async def read() -> None:
-            try:
-                while True:
-                    response = await call.read()
-                    if response is grpc.aio.EOF:
-                        break
-                    for result in self.results(response):
-                        out.put_nowait(result)
-                out.put_nowait(_END)
-            except grpc.aio.AioRpcError as exc:
-                if not self._closed:
-                    exc = await watch.real(exc)
-                    out.put_nowait(error_from_rpc_error(exc, request_id=self.request_id))
+        async def drive() -> None:
+            """Makes the call and reads its results; when it breaks, makes another that resends what the
+            broken one left unanswered (up to `failover` calls in a row without a result between them)."""
+            attempt = 0
+            while True:
+                leg = _Leg()
+                call = self._call = self._method(timeout=self.remaining(), metadata=self._metadata)
+                watch = StatusWatch(call)
+                writer = asyncio.create_task(write(call, leg))
+                try:
+                    while True:
+                        response = await call.read()
+                        if response is grpc.aio.EOF:
+                            break
+                        results = self.results(response, leg)
+                        if results:
+                            attempt = 0
+                        for result in results:
+                            out.put_nowait(result)
+                    out.put_nowait(_END)
+                    return
+                except grpc.aio.AioRpcError as exc:
+                    if self._closed:
+                        return
+                    error = error_from_rpc_error(await watch.real(exc), request_id=self.request_id)
+                    if not self.may_fail_over(error, attempt):
+                        out.put_nowait(error)
+                        return
+                finally:
+                    writer.cancel()
+                    await asyncio.gather(writer, return_exceptions=True)
+                resend, refused = self.fail_over(leg, error)
+                for start in range(len(resend) - 1 - (len(resend) - 1) % self.frame_size, -1, -self.frame_size):
+                    sealed.appendleft(resend[start : start + self.frame_size])  # the last frame first
+                sealed_ready.set()
+                for result in refused:
+                    out.put_nowait(result)
+                attempt += 1
+                await asyncio.sleep(self.pause(attempt))
+                if self._closed:
+                    return
+                self.failovers += 1
 
-        tasks = [asyncio.create_task(pull()), asyncio.create_task(write()), asyncio.create_task(read())]
+        tasks = [asyncio.create_task(pull()), asyncio.create_task(drive())]
         try:
             while True:
                 item = await out.get()
@@ -516,7 +714,8 @@ class _AsyncFlow(_Flow):
             self._closed = True
             if timer is not None:
                 timer.cancel()
-            call.cancel()
+            if self._call is not None:
+                self._call.cancel()
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -574,8 +773,9 @@ class StatusWatch:
 
 class _Counters:
     """Counters of a stream, readable at any time (a progress bar, a test of the window): `in_flight`
-    (pulled from the input, result not yet handed out), `peak_in_flight`, `pulled`, `sent`, `received`,
-    `failed` (results carrying an error) and `unanswered` (sent, no result back yet)."""
+    (pulled from the input, result not yet handed out), `peak_in_flight`, `pulled`, `sent` (resends
+    included), `received`, `failed` (results carrying an error), `unanswered` (sent, no result back yet),
+    `failovers` (new calls made after a broken one) and `resent` (signals sent again on them)."""
 
     _flow: _Flow
 
@@ -606,6 +806,14 @@ class _Counters:
     @property
     def unanswered(self) -> int:
         return self._flow.unanswered
+
+    @property
+    def failovers(self) -> int:
+        return self._flow.failovers
+
+    @property
+    def resent(self) -> int:
+        return self._flow.resent
 
     @property
     def window(self) -> int:

@@ -321,7 +321,7 @@ async def test_a_failing_input_or_call_ends_the_stream_with_its_error() -> None:
     async with echo_server(failing) as target, AsyncScoringClient(target) as client:
         received = 0
         with pytest.raises(UnavailableError) as caught:  # all sent before the abort: no write races it
-            async for _ in client.score_stream([seed_signal(n) for n in range(30)], frame_size=10):
+            async for _ in client.score_stream([seed_signal(n) for n in range(30)], frame_size=10, failover=0):
                 received += 1
         assert caught.value.message == "scoring is draining" and received <= 20
         assert len(caught.value.request_id or "") == 32
@@ -332,7 +332,7 @@ async def test_a_failing_input_or_call_ends_the_stream_with_its_error() -> None:
         codes = []
         for _ in range(20):
             try:
-                async for _ in client.score_stream([seed_signal(n) for n in range(100)], frame_size=10):
+                async for _ in client.score_stream([seed_signal(n) for n in range(100)], frame_size=10, failover=0):
                     pass
             except Glm3Error as exc:
                 codes.append(exc.code)
