@@ -879,10 +879,14 @@ class CandidateStore:
 
     # -- reads --------------------------------------------------------------------------------------
 
-    async def _latest_by_signal(self, signal_ids: Iterable[str]) -> dict[str, ScoredCandidate]:
+    async def _latest_by_signal(self, signal_ids: Iterable[str], *, trust_filter: bool = True) -> dict[str, ScoredCandidate]:
+        """The latest candidate of each signal id that has one. The filter of known ids spares the query
+        for ids this process never saw stored; with several writers it does not know what the others
+        stored, so an answer to a reader must not trust it (`trust_filter=False`). Commits may: a signal
+        another writer stored meets that writer's row at the merge and is answered with it then."""
         ids = sorted(set(signal_ids))
-        if self._known_ready:
-            ids = self._known.maybe_stored(ids)  # the others were certainly never stored
+        if self._known_ready and (trust_filter or not self.shared):
+            ids = self._known.maybe_stored(ids)  # the others were certainly never stored here
         if not ids:
             return {}
         rows = await self.candidates.query().where(f"{_in_list('signal_id', ids)} AND is_latest = true").to_list()
@@ -909,7 +913,7 @@ class CandidateStore:
         return candidate_from_row(rows[0]) if rows else None
 
     async def get_by_signal(self, signal_id: str) -> ScoredCandidate | None:
-        return (await self._latest_by_signal([signal_id])).get(signal_id)
+        return (await self._latest_by_signal([signal_id], trust_filter=False)).get(signal_id)
 
     async def list(
         self, filters: CandidateFilter, order: str, page_size: int, page_token: str

@@ -14,7 +14,9 @@ import pytest
 # Run in the child: moto's threaded server on 127.0.0.1, port 0; prints the port it bound, then serves
 # until the parent closes its stdin.
 _SERVE = """
+import logging
 import sys
+logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per request on the test's stderr
 from moto.server import ThreadedMotoServer
 server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
 server.start()
