@@ -29,6 +29,7 @@ BENCHMARKS = {
     "bench_cold_start": "7 time to health SERVING",
     "bench_security": "8 ScoreStream and Score with TLS + token auth vs plaintext",
     "bench_workers": "9 ScoreStream with server.workers 1, 2 and auto: signals/s, server CPU per signal",
+    "bench_replicas": "10 ScoreStream through 3 replicas on the S3 server vs one: signals/s, server CPU per signal",
 }
 
 
