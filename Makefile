@@ -44,11 +44,9 @@ $(STAMP): pyproject.toml
 setup: $(STAMP) ## create .venv and install the project with its dev tools
 
 .PHONY: run
+# LOG=text or LOG=json: the servers' log format (default: text when stderr is a terminal, else JSON).
 run: $(STAMP) ## start both servers on the embedded default (LanceDB under ./data); Ctrl-C stops them
-	@trap 'kill -TERM $$scoring $$ops 2>/dev/null; wait' INT TERM; \
-	$(BIN)/glm3-scoring-server & scoring=$$!; \
-	$(BIN)/glm3-ops-server & ops=$$!; \
-	wait
+	@$(BIN)/python -m glm3.servers.launch $(if $(LOG),--log $(LOG))
 
 .PHONY: test
 test: $(STAMP) ## run the whole test suite
