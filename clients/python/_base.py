@@ -17,6 +17,7 @@ from glm3.client._channel import (
     CallSettings,
     ChannelSettings,
     RetryPolicy,
+    normalize_target,
     Timeout,
     deadline_left,
     grpc_target,
@@ -57,8 +58,10 @@ class _ClientBase:
         options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self._calls = CallSettings(token=token, timeout=timeout, retry=retry)
-        if target is not None and not isinstance(target, str):
-            target = ",".join(split_targets(target))  # several replicas: one balanced channel (grpc_target)
+        if target is not None:
+            # Several replicas become one balanced channel (grpc_target); a host without a port gets the
+            # service's default one, not gRPC's silent 443.
+            target = normalize_target(target, int(self.default_target.rsplit(":", 1)[1]))
         self.target = target or (None if channel is not None else self.default_target)
         if channel is None:
             grpc_target(self.target or self.default_target)  # a bad entry is a ValueError now, not at a call

@@ -149,6 +149,40 @@ def split_targets(target: str | Sequence[str]) -> list[str]:
     return entries
 
 
+def _with_port(entry: str, port: int) -> str:
+    """`entry` with `port` when it names none (gRPC would dial 443, the HTTPS port, without a word)."""
+    if entry.startswith(("ipv4:", "ipv6:", "unix:", "unix-abstract:")):
+        return entry
+    if entry.startswith("dns:"):
+        head, _, host = entry.rpartition("/") if "/" in entry else ("dns:", "", entry[4:])
+        prefix = head + "/" if "/" in entry else "dns:"
+        return prefix + _with_port(host, port) if host else entry
+    if entry.startswith("["):
+        return entry if "]:" in entry else f"{entry}:{port}"
+    colons = entry.count(":")
+    if colons == 0:
+        return f"{entry}:{port}"
+    if colons > 1:  # a bare IPv6 address
+        return f"[{entry}]:{port}"
+    return entry
+
+
+def normalize_target(target: str | Sequence[str], default_port: int | None) -> str:
+    """The target as the client keeps it: entries comma-joined, each with `default_port` when it has no
+    port. A URL (`http://host:port`) is refused with what to write instead: gRPC targets are not URLs."""
+    entries = split_targets(target)
+    for entry in entries:
+        scheme, sep, rest = entry.partition("://")
+        if sep and scheme.lower() in ("http", "https", "grpc", "grpcs"):
+            tls = " and TLS options (--tls / secure=True) for https" if scheme.lower() in ("https", "grpcs") else ""
+            raise ValueError(
+                f"target {entry!r} is a URL; a gRPC target is host:port: write {rest.rstrip('/')!r}{tls}"
+            )
+    if default_port is not None:
+        entries = [_with_port(entry, default_port) for entry in entries]
+    return ",".join(entries)
+
+
 def _host_port(entry: str) -> tuple[str, int]:
     host, sep, port = entry.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:

@@ -21,7 +21,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from glm3.client import cli_access, cli_ops, cli_score, cli_scoring
-from glm3.client._channel import grpc_target
+from glm3.client._channel import grpc_target, normalize_target
 from glm3.client.cli_format import write_json
 from glm3.client.cli_ops import ALERT_LEVELS, ALERT_STATES
 from glm3.client.cli_scoring import ORDERS, VERDICTS, parse_since, verdict_list
@@ -158,11 +158,15 @@ class Context:
 
 
 def resolve_target(args: argparse.Namespace) -> str:
-    if getattr(args, "target", None):
-        return str(args.target)
-    if getattr(args, "service_kind", "scoring") == "ops":
-        return os.environ.get("GLM3_OPS_TARGET") or DEFAULT_OPS_TARGET
-    return os.environ.get("GLM3_TARGET") or DEFAULT_SCORING_TARGET
+    """--target, else GLM3_OPS_TARGET / GLM3_TARGET, else the default; a host without a port gets the
+    service's port (50052 for ops commands, 50051 otherwise). A URL or an empty entry is a usage error."""
+    ops = getattr(args, "service_kind", "scoring") == "ops"
+    default = DEFAULT_OPS_TARGET if ops else DEFAULT_SCORING_TARGET
+    target = getattr(args, "target", None) or os.environ.get("GLM3_OPS_TARGET" if ops else "GLM3_TARGET") or default
+    try:
+        return normalize_target(str(target), int(default.rsplit(":", 1)[1]))
+    except ValueError as exc:
+        raise UsageError(f"--target: {exc}") from None
 
 
 def report_error(error: Glm3Error, ctx: Context) -> int:
@@ -463,7 +467,11 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    ctx = Context(args, stdout or sys.stdout, stderr or sys.stderr)
+    try:
+        ctx = Context(args, stdout or sys.stdout, stderr or sys.stderr)
+    except UsageError as exc:
+        (stderr or sys.stderr).write(f"glm3: {exc}\n")
+        return EXIT_USAGE
     try:
         return int(args.run(args, ctx))
     except Glm3Error as exc:

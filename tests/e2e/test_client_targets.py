@@ -44,7 +44,7 @@ def test_calls_spread_over_every_replica(replicas: list[Started], form: str) -> 
     assert sum(counts) == 20 and all(c > 0 for c in counts), counts
 
 
-@pytest.mark.parametrize("bad", ["127.0.0.1:1,", "127.0.0.1,127.0.0.1:2", "127.0.0.1:1,127.0.0.1:99999"])
+@pytest.mark.parametrize("bad", ["127.0.0.1:1,", "127.0.0.1:1,127.0.0.1:99999", "http://127.0.0.1:1"])
 def test_a_bad_entry_is_refused_when_the_client_is_made(bad: str) -> None:
     with pytest.raises(ValueError, match="target"):
         ScoringClient(bad)
