@@ -57,7 +57,8 @@ output:
 exit codes:
   0    success
   1    a call failed (one line on stderr: CODE: message [REASON] (field: problem; ...)), or, for
-       score/demo, a signal failed (unless --allow-errors), or a resolution failed/partial
+       score/demo, a signal failed (unless --allow-errors), or a resolution failed/partial, or for
+       health, not SERVING; for ops health, the overall status is CRITICAL (or DEGRADED with --strict)
   2    usage error: bad options, an unreadable input file
   3    cannot reach the server (connection refused, DNS, TLS handshake)
   130  interrupted (Ctrl-C); the watches end with 0 on Ctrl-C
@@ -373,6 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
     oh = command(ops_commands, "health", "the latest check results (or run the checks now)", cli_ops.run_health, "ops")
     oh.add_argument("services", nargs="*", metavar="SERVICE", help="only these services (default: all)")
     oh.add_argument("--now", action="store_true", help="run the checks now instead of reading the latest results")
+    oh.add_argument("--strict", action="store_true", help="exit 1 when the overall status is DEGRADED too (always when CRITICAL)")
 
     watch = command(ops_commands, "watch", "print check results as their status changes, and heartbeats, until Ctrl-C", cli_ops.run_watch, "ops")
     watch.add_argument("services", nargs="*", metavar="SERVICE", help="only these services (default: all)")

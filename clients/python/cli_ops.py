@@ -53,16 +53,19 @@ def health_row(result: ops_pb2.HealthCheckResult) -> list[Any]:
 
 
 def run_health(args: argparse.Namespace, ctx: Any) -> int:
-    """`glm3 ops health`: the latest check results (or fresh ones with --now)."""
+    """`glm3 ops health`: the latest check results (or fresh ones with --now). Exits 1 when the overall
+    status is CRITICAL (with --strict, also DEGRADED), as a health probe does."""
     with ctx.ops_client() as ops:
         reply = ops.check_health(args.services or None, run_now=args.now)
+    failing = {ops_pb2.HEALTH_STATUS_CRITICAL} | ({ops_pb2.HEALTH_STATUS_DEGRADED} if args.strict else set())
+    code = 1 if reply.overall_status in failing else 0
     if ctx.json:
         for result in reply.results:
             write_json(ctx.stdout, to_dict(result))
-        return 0
+        return code
     ctx.print_lines(render_table(HEALTH_COLUMNS, [health_row(r) for r in reply.results], ctx.stdout))
     ctx.note(f"overall: {health_name(reply.overall_status)} ({len(reply.results)} check{'' if len(reply.results) == 1 else 's'})")
-    return 0
+    return code
 
 
 def run_watch(args: argparse.Namespace, ctx: Any) -> int:

@@ -487,7 +487,7 @@ def ops_args(servers: Servers, *args: str) -> list[str]:
 
 def test_ops_health_in_table_and_json(servers: Servers) -> None:
     table = glm3(*ops_args(servers, "health", "--now"))
-    assert table.code == 0, table.err
+    assert table.code == 1, table.err  # overall CRITICAL: a health probe fails
     header, *rows = table.out.splitlines()
     assert header.split()[:3] == ["SERVICE", "STATUS", "CHECK"]
     status = {row.split()[0]: row.split()[1] for row in rows}
@@ -495,12 +495,14 @@ def test_ops_health_in_table_and_json(servers: Servers) -> None:
     assert table.err.strip() == "overall: CRITICAL (2 checks)"
 
     one = glm3(*ops_args(servers, "health", "scoring", "--json"))
-    assert one.code == 0
+    assert one.code == 0  # only the healthy check: overall HEALTHY
     [result] = one.rows()
     assert result["service"] == "scoring" and result["status"] == "HEALTH_STATUS_HEALTHY" and result["check"] == "grpc"
 
     env = cli_env(GLM3_OPS_TARGET=servers.ops)  # the ops default target comes from the environment
     assert glm3("ops", "health", "scoring", env=env).code == 0
+    assert glm3(*ops_args(servers, "health", "database", "--json")).code == 1  # --json exits the same way
+    assert glm3(*ops_args(servers, "health", "scoring", "--strict")).code == 0
 
 
 def test_ops_diagnose_a_symptom_and_a_service(servers: Servers) -> None:
