@@ -183,6 +183,10 @@ def run_candidates_search(args: argparse.Namespace, ctx: Any) -> int:
 
 
 def run_feedback(args: argparse.Namespace, ctx: Any) -> int:
+    said = (args.correct is not None, args.expected, args.outcome, args.rating, args.comment)
+    if not any(said):
+        ctx.fail("feedback says nothing: give --correct or --wrong (or --expected, --outcome, --rating, --comment)")
+        return 2  # a usage error, before anything is sent
     with ctx.scoring_client() as client:
         reply = client.submit_feedback(
             args.candidate_id,

@@ -438,6 +438,13 @@ def test_feedback_then_stats_counts_it(demo: Run, servers: Servers) -> None:
     assert "store reachable" in shown["health"]
 
 
+def test_feedback_that_says_nothing_is_refused_before_anything_is_stored(demo: Run, servers: Servers) -> None:
+    before = int(glm3(*scoring_args(servers, "stats", "--json")).rows()[0].get("feedback_count", 0))
+    empty = glm3(*scoring_args(servers, "feedback", "candidate_x", "--by", "someone"))
+    assert empty.code == 2 and "give --correct or --wrong" in empty.err
+    assert int(glm3(*scoring_args(servers, "stats", "--json")).rows()[0].get("feedback_count", 0)) == before
+
+
 def test_not_found_is_one_clear_line_and_exit_1(servers: Servers) -> None:
     run = glm3(*scoring_args(servers, "candidates", "get", "candidate_nope"))
     assert run.code == 1 and run.out == ""
