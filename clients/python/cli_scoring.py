@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from glm3.client.cli_format import Column, counts, enum_name, format_time, key_values, render_table, to_dict, write_json
+from glm3.client.errors import NotFoundError
 from glm3.scoring.v1 import candidate_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
 
@@ -114,7 +115,22 @@ def run_candidates_get(args: argparse.Namespace, ctx: Any) -> int:
         ctx.fail("give a candidate ID or --signal-id (one of them)")
         return 2
     with ctx.scoring_client() as client:
-        reply = client.get_candidate(args.id, signal_id=args.signal_id) if args.id else client.get_candidate(signal_id=args.signal_id)
+        try:
+            reply = client.get_candidate(args.id, signal_id=args.signal_id) if args.id else client.get_candidate(signal_id=args.signal_id)
+        except NotFoundError:
+            if args.id and not args.id.startswith("candidate_"):
+                # Candidate ids start with candidate_; this looks like a signal id given where the candidate's goes.
+                try:
+                    found = client.get_candidate(signal_id=args.id)
+                except NotFoundError:
+                    found = None
+                if found is not None:
+                    ctx.fail(
+                        f"no candidate has the id {args.id!r}, but a signal has: "
+                        f"`glm3 candidates get --signal-id {args.id}` shows its candidate ({found.candidate.id})"
+                    )
+                    return 1
+            raise
     if ctx.json:
         write_json(ctx.stdout, to_dict(reply.candidate))
     else:

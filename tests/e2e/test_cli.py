@@ -445,6 +445,13 @@ def test_feedback_that_says_nothing_is_refused_before_anything_is_stored(demo: R
     assert int(glm3(*scoring_args(servers, "stats", "--json")).rows()[0].get("feedback_count", 0)) == before
 
 
+def test_a_signal_id_given_as_the_candidate_id_gets_a_hint(demo: Run, servers: Servers) -> None:
+    run = glm3(*scoring_args(servers, "candidates", "get", "sample_005"))
+    assert run.code == 1 and run.out == ""
+    [line] = run.err.splitlines()
+    assert "glm3 candidates get --signal-id sample_005" in line and "candidate_" in line
+
+
 def test_not_found_is_one_clear_line_and_exit_1(servers: Servers) -> None:
     run = glm3(*scoring_args(servers, "candidates", "get", "candidate_nope"))
     assert run.code == 1 and run.out == ""
