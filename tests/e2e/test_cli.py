@@ -561,7 +561,7 @@ def test_ops_runbooks_resolve_dry_run_and_status(servers: Servers) -> None:
 
 
 def test_ops_alerts_and_ack(servers: Servers) -> None:
-    assert glm3(*ops_args(servers, "health", "database", "--now")).code == 0  # the failing check opens an alert
+    assert glm3(*ops_args(servers, "health", "database", "--now")).code == 1  # the failing check (CRITICAL: exit 1) opens an alert
     listed = glm3(*ops_args(servers, "alerts", "--service", "database", "--json"))
     assert listed.code == 0, listed.err
     alerts = listed.rows()
@@ -607,7 +607,7 @@ def read_lines_until(process: subprocess.Popen[str], predicate: Any, timeout: fl
     ids=["watch", "alerts-watch"],
 )
 def test_ops_watches_print_until_ctrl_c_and_exit_0(servers: Servers, command: list[str], wanted: Any) -> None:
-    assert glm3(*ops_args(servers, "health", "--now")).code == 0  # results (and an alert) to show
+    assert glm3(*ops_args(servers, "health", "--now")).code == 1  # results (and an alert) to show; overall CRITICAL
     process = subprocess.Popen(
         [GLM3, *ops_args(servers, *command)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env()
     )
