@@ -155,17 +155,23 @@ class _Flow:
 
     def __init__(
         self,
+        method: Any,
+        signals: Any,
         *,
+        timeout: float | None,
+        metadata: Sequence[tuple[str, str]],
+        request_id: str,
         frame_size: int,
         linger_ms: float,
         window: int,
         config: candidate_pb2.ScoringConfig | None,
         rescore: bool,
-        request_id: str,
         failover: int,
-        timeout: float | None,
     ) -> None:
         _check_settings(frame_size, linger_ms, window, failover)
+        self._method = method  # the ScoreStream multi-callable (sync or grpc.aio)
+        self._signals = signals
+        self._metadata = metadata
         self.frame_size = frame_size
         self.linger = linger_ms / 1000.0
         self.window = window
@@ -330,34 +336,8 @@ class _SyncFlow(_Flow):
     without closing it lets it be collected, which closes its generator and so cancels the call.
     """
 
-    def __init__(
-        self,
-        method: grpc.StreamStreamMultiCallable,
-        signals: Iterable[StreamInput],
-        *,
-        timeout: float | None,
-        metadata: Sequence[tuple[str, str]],
-        request_id: str,
-        frame_size: int,
-        linger_ms: float,
-        window: int,
-        config: candidate_pb2.ScoringConfig | None,
-        rescore: bool,
-        failover: int,
-    ) -> None:
-        super().__init__(
-            frame_size=frame_size,
-            linger_ms=linger_ms,
-            window=window,
-            config=config,
-            rescore=rescore,
-            request_id=request_id,
-            failover=failover,
-            timeout=timeout,
-        )
-        self._method = method
-        self._signals = signals
-        self._metadata = metadata
+    def __init__(self, method: grpc.StreamStreamMultiCallable, signals: Iterable[StreamInput], **settings: Any) -> None:
+        super().__init__(method, signals, **settings)
         self._cv = threading.Condition()
         self._closed = threading.Event()
         self._queue: collections.deque[int] = collections.deque()  # keys to send, guarded by _cv
@@ -515,30 +495,9 @@ class _AsyncFlow(_Flow):
         self,
         method: grpc.aio.StreamStreamMultiCallable,
         signals: Iterable[StreamInput] | AsyncIterable[StreamInput],
-        *,
-        timeout: float | None,
-        metadata: Sequence[tuple[str, str]],
-        request_id: str,
-        frame_size: int,
-        linger_ms: float,
-        window: int,
-        config: candidate_pb2.ScoringConfig | None,
-        rescore: bool,
-        failover: int,
+        **settings: Any,
     ) -> None:
-        super().__init__(
-            frame_size=frame_size,
-            linger_ms=linger_ms,
-            window=window,
-            config=config,
-            rescore=rescore,
-            request_id=request_id,
-            failover=failover,
-            timeout=timeout,
-        )
-        self._method = method
-        self._signals = signals
-        self._metadata = metadata
+        super().__init__(method, signals, **settings)
         self._closed = False
         self._call: Any = None
         self._out: asyncio.Queue[StreamResult | _End | BaseException] | None = None
