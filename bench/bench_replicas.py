@@ -52,7 +52,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.bench_workers import _check_stored, _commit_counts, _cpu_by_pid
+from bench.bench_workers import _check_stored, _commit_counts, _cpu_by_pid, producers
 from bench.harness import BIN, Row, Spawned, best_of, free_port, say, scoring_env, spawn_server, wait_serving
 
 GROUP = "10 replicas"
@@ -262,44 +262,17 @@ async def _round(s3: _S3, replicas: int, count: int, run: str) -> Round:
     async with _servers(replicas, server.uri(f"{run}db"), server.storage_options()) as servers:
         targets = [s.spawned.target for s in servers]
         pids = [s.spawned.pid for s in servers]
-        clients = [
-            await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.bench_replicas", "--client", ",".join(targets), str(count // CLIENTS),
-                str(STREAMS), f"{run}c{i}",
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            )
-            for i in range(CLIENTS)
-        ]
-        try:
-            for client in clients:
-                assert client.stdout is not None
-                line = await asyncio.wait_for(client.stdout.readline(), 120)
-                if line.strip() != b"ready":
-                    raise RuntimeError(f"client did not get ready: {line!r}")
+        async with producers("bench.bench_replicas", ",".join(targets), count, STREAMS, CLIENTS, run) as clients:
             await asyncio.sleep(0.5)  # the warm-up's commits (and a compaction they started) done
             scored_before, commits_before = await _scored_counts(targets), await _commits(servers)
             before, s3_before = _cpu(pids), sum(_cpu_by_pid(s3.pid).values())
             started = time.perf_counter()
-            for client in clients:
-                assert client.stdin is not None
-                client.stdin.write(b"go\n")
-                await client.stdin.drain()
-            results = []
-            for client in clients:
-                assert client.stdout is not None
-                line = await asyncio.wait_for(client.stdout.readline(), 900)
-                if not line:
-                    raise RuntimeError("a client process ended without its result")
-                results.append(json.loads(line))
+            await clients.go()
+            results = await clients.results(900)
             elapsed = time.perf_counter() - started
             after_stream, s3_stream = _cpu(pids), sum(_cpu_by_pid(s3.pid).values())
             settled = await _settle(pids)
             s3_after = sum(_cpu_by_pid(s3.pid).values())
-        finally:
-            for client in clients:
-                if client.returncode is None:
-                    client.kill()
-                await client.wait()
         if any(s.spawned.process.returncode is not None for s in servers):
             raise RuntimeError("a server process exited during the round")
         signals = sum(r["signals"] for r in results)

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +158,56 @@ class Round:
         return min(values) / max(values) if len(values) > 1 and max(values) > 0 else 1.0
 
 
+class Producers:
+    """Client processes started by `producers`, each warmed up and waiting for `go`."""
+
+    def __init__(self, processes: list[asyncio.subprocess.Process]) -> None:
+        self.processes = processes
+
+    async def go(self) -> None:
+        for client in self.processes:
+            assert client.stdin is not None
+            client.stdin.write(b"go\n")
+            await client.stdin.drain()
+
+    async def results(self, timeout: float) -> list[dict[str, Any]]:
+        """Each client's JSON result line."""
+        results = []
+        for client in self.processes:
+            assert client.stdout is not None
+            line = await asyncio.wait_for(client.stdout.readline(), timeout)
+            if not line:
+                raise RuntimeError("a client process ended without its result")
+            results.append(json.loads(line))
+        return results
+
+
+@contextlib.asynccontextmanager
+async def producers(module: str, target: str, count: int, streams: int, clients: int, run: str) -> AsyncIterator[Producers]:
+    """`clients` processes of `python -m module --client target n streams run-prefix`, sharing `count`
+    signals; yielded once every one says it is ready; killed (if still running) on exit."""
+    processes: list[asyncio.subprocess.Process] = []
+    try:
+        for i in range(clients):
+            processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", module, "--client", target, str(count // clients), str(streams), f"{run}c{i}",
+                    stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                )
+            )
+        for client in processes:
+            assert client.stdout is not None
+            line = await asyncio.wait_for(client.stdout.readline(), 120)
+            if line.strip() != b"ready":
+                raise RuntimeError(f"client did not get ready: {line!r}")
+        yield Producers(processes)
+    finally:
+        for client in processes:
+            if client.returncode is None:
+                client.kill()
+            await client.wait()
+
+
 async def _round(workers: str, count: int, run: str, **env: str) -> Round:
     metrics_port = free_port()
     settings = {
@@ -163,40 +215,16 @@ async def _round(workers: str, count: int, run: str, **env: str) -> Round:
     }
     async with scoring_server_process(GLM3_SERVER_WORKERS=workers, **settings) as server:
         await wait_serving(server.target)
-        clients = [
-            await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.bench_workers", "--client", server.target, str(count // CLIENTS),
-                str(STREAMS), f"{run}c{i}",
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            )
-            for i in range(CLIENTS)
-        ]
-        try:
-            for client in clients:
-                assert client.stdout is not None
-                line = await asyncio.wait_for(client.stdout.readline(), 120)
-                if line.strip() != b"ready":
-                    raise RuntimeError(f"client did not get ready: {line!r}")
+        async with producers("bench.bench_workers", server.target, count, STREAMS, CLIENTS, run) as clients:
             worker_pids = [p for p in _cpu_by_pid(server.pid) if p != server.pid]
             warm_metrics = await _commit_counts(metrics_port)
             before = _cpu_by_pid(server.pid)
             started = time.perf_counter()
-            for client in clients:
-                assert client.stdin is not None
-                client.stdin.write(b"go\n")
-                await client.stdin.drain()
-            results = []
-            for client in clients:
-                assert client.stdout is not None
-                results.append(json.loads(await asyncio.wait_for(client.stdout.readline(), 600)))
+            await clients.go()
+            results = await clients.results(600)
             elapsed = time.perf_counter() - started
             after_stream = _cpu_by_pid(server.pid)
             settled = await _settle(server.pid)
-        finally:
-            for client in clients:
-                if client.returncode is None:
-                    client.kill()
-                await client.wait()
         if len(_cpu_by_pid(server.pid)) < len(before):
             raise RuntimeError("a server process exited during the round")
         signals = sum(r["signals"] for r in results)
