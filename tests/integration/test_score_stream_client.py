@@ -44,6 +44,22 @@ def seed_signal(n: int, **changes: Any) -> dict[str, Any]:
     return signal
 
 
+def echo_results(items: Any, first: int) -> pb.ScoreStreamResponse:
+    """A candidate for each of `items`, numbered from sequence `first` (a server-made id when it has none)."""
+    return pb.ScoreStreamResponse(
+        results=pb.ScoreResults(
+            results=[
+                pb.ScoreResult(
+                    correlation_id=item.correlation_id,
+                    sequence=first + n,
+                    candidate=candidate_pb2.ScoredCandidate(signal_id=item.signal.id or f"assigned-{first + n}"),
+                )
+                for n, item in enumerate(items)
+            ]
+        )
+    )
+
+
 class EchoScoring(pb_grpc.ScoringServiceServicer):
     """Answers every frame at once with a candidate per signal. Records the frame sizes and metadata it saw,
     and when its stream ended. After `fail_after` frames, it aborts the call with UNAVAILABLE."""
@@ -63,17 +79,8 @@ class EchoScoring(pb_grpc.ScoringServiceServicer):
                 self.frame_sizes.append(len(items))
                 if self.fail_after is not None and len(self.frame_sizes) > self.fail_after:
                     await context.abort(grpc.StatusCode.UNAVAILABLE, "scoring is draining")
-                results = []
-                for item in items:
-                    results.append(
-                        pb.ScoreResult(
-                            correlation_id=item.correlation_id,
-                            sequence=sequence,
-                            candidate=candidate_pb2.ScoredCandidate(signal_id=item.signal.id or f"assigned-{sequence}"),
-                        )
-                    )
-                    sequence += 1
-                yield pb.ScoreStreamResponse(results=pb.ScoreResults(results=results))
+                yield echo_results(items, sequence)
+                sequence += len(items)
         finally:
             # grpc.aio ends the request stream of a call the client cancelled as if it were half-closed, so
             # "the handler finished while the client still had input" is what a cancel looks like here.

@@ -19,10 +19,9 @@ import grpc
 import pytest
 
 from glm3.client import AsyncScoringClient, ScoringClient, StreamResult, UnavailableError
-from glm3.scoring.v1 import candidate_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
 from glm3.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
-from tests.integration.test_score_stream_client import seed_signal
+from tests.integration.test_score_stream_client import echo_results, seed_signal
 
 
 class Breaking(pb_grpc.ScoringServiceServicer):
@@ -64,17 +63,8 @@ class Breaking(pb_grpc.ScoringServiceServicer):
             seen.extend(item.signal.id for item in items)
             if breaking and frames == self.break_at:
                 items = items[: self.answer_first]
-            results = []
-            for item in items:
-                results.append(
-                    pb.ScoreResult(
-                        correlation_id=item.correlation_id,
-                        sequence=sequence,
-                        candidate=candidate_pb2.ScoredCandidate(signal_id=item.signal.id or f"assigned-{sequence}"),
-                    )
-                )
-                sequence += 1
-            yield pb.ScoreStreamResponse(results=pb.ScoreResults(results=results))
+            yield echo_results(items, sequence)
+            sequence += len(items)
             if breaking and frames == self.break_at:
                 await context.abort(self.code, "scoring is draining")
 
