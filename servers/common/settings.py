@@ -503,6 +503,8 @@ def load_settings(
                 sources[(section, str(key))] = str(path)
 
     warnings: list[str] = []
+    every_var: set[str] = set()
+    unknown: list[tuple[str, set[str]]] = []
     for section, section_model in sections.items():
         known_vars: set[str] = set()
         for key, field in section_model.model_fields.items():
@@ -515,17 +517,26 @@ def load_settings(
                         values = data.setdefault(section, {}).setdefault(key, {})
                         if isinstance(values, dict):
                             values[sub] = environ[var]
-                        sources[(section, key)] = var
+                        sources[(section, f"{key}.{sub}")] = var
                 continue
             known_vars.add(env_var(section, key))
             for var in [*_env_aliases(field), env_var(section, key)]:
                 if var in environ:
                     data.setdefault(section, {})[key] = environ[var]
                     sources[(section, key)] = var
+        every_var |= known_vars
         prefix = f"{ENV_PREFIX}{section.upper()}_"
-        for var in environ:
-            if var.startswith(prefix) and var not in known_vars:
-                warnings.append(f"ignoring unknown environment variable {var}")
+        unknown.extend((var, known_vars) for var in environ if var.startswith(prefix) and var not in known_vars)
+    if unknown:  # a typo in a variable of this server's sections: refused like an unknown YAML key
+        problems = [f"unknown environment variable {var}{_did_you_mean(var, known)}" for var, known in sorted(unknown)]
+        raise ConfigError("; ".join(problems))
+    for var in sorted(environ):
+        # A variable of no section of this server may be another server's (make run gives both the same
+        # environment) or a client's; only one that looks like a mistyped option of ours is worth a word.
+        if var.startswith(ENV_PREFIX) and var not in every_var and var not in CLIENT_VARIABLES:
+            hint = _did_you_mean(var, every_var, cutoff=0.85)
+            if hint:
+                warnings.append(f"ignoring unknown environment variable {var}{hint}")
 
     merged = {
         name: {**_section_default(model, name).model_dump(), **values}
@@ -534,21 +545,56 @@ def load_settings(
     try:
         return model.model_validate(merged), warnings
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = [str(part) for part in err["loc"]]
-        key = ".".join(loc)
-        if not loc:  # a rule across sections (BaseSettings' own validator): its message names the keys
-            raise ConfigError(mask_url_credentials(err["msg"].removeprefix("Value error, "))) from None
-        source = sources.get((loc[0], loc[1]) if len(loc) > 1 else (loc[0], ""), "defaults")
-        if err["type"] == "extra_forbidden":
-            raise ConfigError(f"unknown key '{key}' in {source}") from None
-        value = err.get("input")
-        shown = "***" if "key" in key or "secret" in key else mask_url_credentials(repr(value))
-        message = err["msg"].removeprefix("Value error, ")
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        if isinstance(value, dict):  # a rule of a whole section (server.tls): the message names its keys
-            raise ConfigError(f"invalid {key} from {source}: {message}{more}") from None
-        raise ConfigError(f"invalid {key} = {shown} from {source}: {message}{more}") from None
+        raise ConfigError("; ".join(_problem(err, sources) for err in exc.errors())) from None
+
+
+# The variables the glm3 client reads (a server ignores them without a word).
+CLIENT_VARIABLES = frozenset({"GLM3_TARGET", "GLM3_OPS_TARGET", "GLM3_TOKEN"})
+
+
+def _did_you_mean(name: str, candidates: set[str], cutoff: float = 0.6) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=cutoff)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _problem(err: Any, sources: dict[tuple[str, str], str]) -> str:
+    """One validation error as `invalid KEY = VALUE from SOURCE: message`; the value as it was written
+    (a number from the environment unquoted), a secret's value never."""
+    loc = [str(part) for part in err["loc"]]
+    key = ".".join(loc)
+    message = mask_url_credentials(err["msg"].removeprefix("Value error, "))
+    if not loc:  # a rule across sections (BaseSettings' own validator): its message names the keys
+        return message
+    section = loc[0]
+    if err["type"] == "extra_forbidden":
+        return f"unknown key '{key}' in {sources.get((section, '.'.join(loc[1:])), 'defaults')}"
+    value = err.get("input")
+    if isinstance(value, dict):
+        # A rule of a whole section (scoring's thresholds, server.tls): name the keys that were set and where.
+        prefix = ".".join(loc[1:])
+        given = sorted(
+            (k, src) for (s, k), src in sources.items() if s == section and (not prefix or k.startswith(prefix))
+        )
+        where = "; ".join(f"{section}.{k} from {src}" for k, src in given) or "the defaults"
+        return f"invalid {key} ({where}): {message}"
+    source = sources.get((section, ".".join(loc[1:]))) or sources.get((section, loc[1] if len(loc) > 1 else ""))
+    if "key" in key or "secret" in key:
+        shown = "***"
+    elif isinstance(value, str) and source is not None and source.startswith(ENV_PREFIX) and _is_number(value):
+        shown = value
+    else:
+        shown = mask_url_credentials(repr(value))
+    return f"invalid {key} = {shown} from {source or 'defaults'}: {message}"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _flat_fields(section_model: type[Section]) -> list[tuple[str, Any]]:

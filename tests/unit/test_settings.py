@@ -93,9 +93,60 @@ def test_secret_values_are_not_echoed_in_errors(tmp_path: Path) -> None:
     assert "sk-very-secret" not in str(info.value)
 
 
-def test_unknown_variable_of_a_known_section_is_a_warning() -> None:
-    _, warnings = load_settings(ScoringSettings, None, {"GLM3_SERVER_PROT": "1", "GLM3_OTHER_THING": "x"})
-    assert warnings == ["ignoring unknown environment variable GLM3_SERVER_PROT"]
+def test_unknown_variable_of_a_known_section_stops_the_server_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(ScoringSettings, None, {"GLM3_SCORING_GO_TRESHOLD": "0.7", "GLM3_SERVER_PROT": "1"})
+    message = str(info.value)
+    assert "unknown environment variable GLM3_SCORING_GO_TRESHOLD (did you mean GLM3_SCORING_GO_THRESHOLD?)" in message
+    assert "unknown environment variable GLM3_SERVER_PROT (did you mean GLM3_SERVER_PORT?)" in message
+    assert "\n" not in message
+
+
+def test_variables_of_other_sections_are_left_alone_unless_they_look_mistyped() -> None:
+    env = {
+        "GLM3_OTHER_THING": "x",
+        "GLM3_TARGET": "127.0.0.1:1",  # the client's
+        "GLM3_OPS_TARGET": "127.0.0.1:2",
+        "GLM3_TOKEN": "t",
+        "GLM3_RUNBOOKS_PATH": "/r.yaml",  # the ops server's, seen by the scoring server under make run
+        "GLM3_SCORNG_GO_THRESHOLD": "0.7",
+    }
+    _, warnings = load_settings(ScoringSettings, None, env)
+    assert warnings == [
+        "ignoring unknown environment variable GLM3_SCORNG_GO_THRESHOLD (did you mean GLM3_SCORING_GO_THRESHOLD?)"
+    ]
+    _, warnings = load_settings(OpsSettings, None, env)
+    assert warnings == []
+
+
+def test_a_number_from_the_environment_is_shown_as_written() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(ScoringSettings, None, {"GLM3_SERVER_PORT": "70000"})
+    assert "invalid server.port = 70000 from GLM3_SERVER_PORT" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        load_settings(ScoringSettings, None, {"GLM3_LOG_FORMAT": "xml"})
+    assert "invalid log.format = 'xml' from GLM3_LOG_FORMAT" in str(info.value)
+
+
+def test_a_rule_of_a_section_names_the_keys_that_were_set_and_their_source(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(ScoringSettings, None, {"GLM3_SCORING_GO_THRESHOLD": "20"})
+    message = str(info.value)
+    assert message.startswith("invalid scoring (scoring.go_threshold from GLM3_SCORING_GO_THRESHOLD): ")
+    assert "research_threshold" in message and "defaults" not in message and "{" not in message
+    config = write(tmp_path, "scoring:\n  research_threshold: 90\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(ScoringSettings, config, {})
+    assert f"scoring.research_threshold from {config}" in str(info.value)
+
+
+def test_every_bad_value_is_named_at_once() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(ScoringSettings, None, {"GLM3_SERVER_MAX_CONCURRENT_RPCS": "-1", "GLM3_LLM_TIMEOUT_S": "-3"})
+    message = str(info.value)
+    assert "server.max_concurrent_rpcs = -1 from GLM3_SERVER_MAX_CONCURRENT_RPCS" in message
+    assert "llm.timeout_s = -3 from GLM3_LLM_TIMEOUT_S" in message
+    assert "\n" not in message
 
 
 def test_help_describes_every_option() -> None:
