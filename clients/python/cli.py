@@ -11,11 +11,14 @@ code.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import os
+import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -176,15 +179,53 @@ def report_error(error: Glm3Error, ctx: Context) -> int:
         # No ErrorInfo: gRPC itself failed to get there (refused, DNS, TLS), not the server saying no.
         ctx.fail(f"cannot reach {ctx.target}: {error.message}")
         return EXIT_UNREACHABLE
+    if error.code == grpc.StatusCode.UNIMPLEMENTED and not error.reason:
+        ctx.fail(f"{error}; {wrong_server_hint(ctx)}")
+        return EXIT_FAILED
     ctx.fail(str(error))
     return EXIT_USAGE if error.domain == CLIENT_DOMAIN and error.code == grpc.StatusCode.INVALID_ARGUMENT else EXIT_FAILED
+
+
+SERVERS = {
+    "scoring": ("the scoring server", "glm3.scoring.v1.ScoringService", DEFAULT_SCORING_TARGET),
+    "ops": ("the ops server", "glm3.ops.v1.OpsService", DEFAULT_OPS_TARGET),
+}
+
+
+def wrong_server_hint(ctx: Context) -> str:
+    """Why a method is not found: which server the target is (its health service names the services it
+    serves) and which one the command needs."""
+    needed = getattr(ctx.args, "service_kind", "scoring")
+    name, service, default = SERVERS[needed]
+    port = default.rsplit(":", 1)[1]
+    served = [kind for kind, (_, full_name, _) in SERVERS.items() if _serves(ctx, full_name)]
+    if needed in served:
+        return f"{ctx.target} is {name}, but it lacks this method: it may be older than this glm3 ({_version()})"
+    wanted = f"this command needs {name} ({service}, port {port} by default): --target HOST:{port}"
+    if served:
+        other, other_service, _ = SERVERS[served[0]]
+        return f"{ctx.target} is {other} ({other_service}); {wanted}"
+    return f"{ctx.target} serves neither GLM3 service (grpcurl ... list shows what it does serve); {wanted}"
+
+
+def _serves(ctx: Context, service: str) -> bool:
+    """Whether the target's grpc.health.v1 knows `service` (NOT_FOUND for a service it does not serve)."""
+    try:
+        with _health_channel(ctx) as (channel, metadata):
+            health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=service), timeout=DEFAULT_HEALTH_TIMEOUT_S, metadata=metadata
+            )
+    except (grpc.RpcError, UsageError, OSError):
+        return False
+    return True
 
 
 # -- health (grpc.health.v1, any server) -----------------------------------------------------------------
 
 
-def run_health(args: argparse.Namespace, ctx: Context) -> int:
-    """`glm3 health`: grpc.health.v1 Check; exit 0 only when SERVING."""
+@contextlib.contextmanager
+def _health_channel(ctx: Context) -> Iterator[tuple[grpc.Channel, tuple[tuple[str, str], ...] | None]]:
+    """A plain grpc channel to the target with the global TLS options, and the token's metadata."""
     options = ctx.client_options()
     credentials = None
     if options["secure"] or options["root_certificates"] or options["certificate_chain"]:
@@ -196,8 +237,14 @@ def run_health(args: argparse.Namespace, ctx: Context) -> int:
     target = grpc_target(ctx.target)[0]
     channel = grpc.secure_channel(target, credentials) if credentials is not None else grpc.insecure_channel(target)
     metadata = (("authorization", f"Bearer {options['token']}"),) if options["token"] else None
-    timeout = args.timeout if args.timeout is not None else DEFAULT_HEALTH_TIMEOUT_S
     with channel:
+        yield channel, metadata
+
+
+def run_health(args: argparse.Namespace, ctx: Context) -> int:
+    """`glm3 health`: grpc.health.v1 Check; exit 0 only when SERVING."""
+    timeout = args.timeout if args.timeout is not None else DEFAULT_HEALTH_TIMEOUT_S
+    with _health_channel(ctx) as (channel, metadata):
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=args.service), timeout=timeout, metadata=metadata
@@ -246,6 +293,37 @@ def _state_list(text: str) -> list[str]:
     return values
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with suggestions: a mistyped option or command gets "did you mean ...?". Each command's own
+    parser reports the options it does not know (with its own usage), not the top-level one."""
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras and not self._subparsers:  # a command's parser: every option it takes is known here
+            self.error(f"unrecognized arguments: {' '.join(extras)}{self._suggest_option(extras)}")
+        return parsed, extras
+
+    def _suggest_option(self, extras: Sequence[str]) -> str:
+        known = [option for action in self._actions for option in action.option_strings if option.startswith("--")]
+        for extra in extras:
+            if extra.startswith("-"):
+                close = difflib.get_close_matches(extra.split("=", 1)[0], known, n=1, cutoff=0.6)
+                if close:
+                    return f" (did you mean {close[0]}?)"
+        return ""
+
+    def error(self, message: str) -> NoReturn:
+        choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if choice:
+            options = re.findall(r"'([^']*)'", choice.group(2))
+            close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.5)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        elif message.startswith("unrecognized arguments: ") and "did you mean" not in message:
+            message += self._suggest_option(message.removeprefix("unrecognized arguments: ").split())
+        super().error(message)
+
+
 def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     """The options every command takes. On the commands they default to SUPPRESS, so a value given before
     the command is not overwritten by the command's default."""
@@ -280,11 +358,11 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = ArgumentParser(add_help=False)
     add_global_options(common, suppress=True)
     formatter = argparse.RawDescriptionHelpFormatter
 
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="glm3",
         description="Talk to the GLM3 Signal Services servers: score signals, read candidates, run ops.",
         epilog=EPILOG,

@@ -315,9 +315,9 @@ def run_status(args: argparse.Namespace, ctx: Any) -> int:
         ("webhook failures", f"{status.webhook_failures:,}" + (f" (last: {status.last_webhook_error})" if status.last_webhook_error else "")),
         (
             "escalate when",
-            f"revenue drop ≥ {criteria.revenue_drop_threshold:g} · service down ×{criteria.service_down_threshold}"
-            f" · disk critical ×{criteria.disk_critical_threshold} · worker crash ×{criteria.worker_crash_threshold}"
-            f" · memory critical ×{criteria.memory_critical_threshold}",
+            f"revenue drop ≥ {criteria.revenue_drop_threshold:g} % · a service down ≥ {criteria.service_down_threshold} min"
+            f" · disk ≥ {criteria.disk_critical_threshold} % · ≥ {criteria.worker_crash_threshold} worker crashes an hour"
+            f" · memory ≥ {criteria.memory_critical_threshold} %",
         ),
     ]
     ctx.print_lines(key_values(pairs, ctx.stdout))

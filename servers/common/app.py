@@ -20,6 +20,7 @@ from glm3.servers.common.health import DependencyProbe, HealthReporter, HealthSe
 from glm3.servers.common.interceptors import default_interceptors
 from glm3.servers.common.limits import CallLimitInterceptor
 from glm3.servers.common.metrics import MetricsServer, RpcMetrics, listen, new_registry
+from glm3.servers.common.ports import ensure_free
 from glm3.servers.common.settings import BaseSettings, is_loopback
 from glm3.servers.common.tls import ServerCertificates
 from glm3.servers.storage.audit import AuditLog
@@ -187,6 +188,8 @@ def build_server(settings: BaseSettings, deps: ServerDeps, *, reuse_port: bool =
             server,
         )
     address = f"{s.host}:{s.port}"
+    if not reuse_port:  # a worker shares the port with its siblings: there, only the real bind can tell
+        ensure_free(s.host, s.port, "server.port")
     try:
         if certificates is not None:
             port = server.add_secure_port(address, certificates.credentials())

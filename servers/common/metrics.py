@@ -22,6 +22,7 @@ caches children), against about 14 us per signal for a whole stream at 70k signa
 
 from __future__ import annotations
 
+import errno
 import http.server
 import logging
 import os
@@ -36,6 +37,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from glm3.servers.common.ports import in_use
 
 METRICS_PATH = "/metrics"
 
@@ -305,6 +307,8 @@ def listen(host: str, port: int) -> socket.socket:
         dual = family == socket.AF_INET6 and bare in ("", "::") and socket.has_dualstack_ipv6()
         return socket.create_server(address, family=family, dualstack_ipv6=dual)
     except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise OSError(in_use(host, port, "metrics.port", " for metrics")) from None
         raise OSError(f"cannot listen on {host}:{port} for metrics: {exc.strerror or exc}") from None
 
 

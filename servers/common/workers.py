@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import logging
 import os
 import selectors
@@ -45,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from glm3.servers.common.ports import in_use
 from glm3.servers.common.settings import BaseSettings, S
 
 log = logging.getLogger("glm3.server")
@@ -95,6 +97,8 @@ def reserve_port(host: str, port: int) -> socket.socket:
         sock.bind(address)
     except OSError as exc:
         sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise OSError(in_use(host, port, "server.port")) from None
         raise OSError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     return sock
 

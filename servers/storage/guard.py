@@ -7,8 +7,8 @@ writers coexist and a lone one coexists with nobody. The kernel drops the lock w
 SIGKILL, so a dead server never blocks the next one. Who holds it is written beside it, one small file per
 process under `<dir>/.glm3-writers/`, so a refusal names the other process.
 
-On object storage there is no lock to take; the guard does not check it (see the README's scale-out
-section): every server on object storage should be configured with storage.shared.
+On object storage there is no lock to take; the guard does not check it (see "Several writers on one
+database" in docs/storage.md): every server on object storage should be configured with storage.shared.
 """
 
 from __future__ import annotations

@@ -555,7 +555,8 @@ def test_ops_runbooks_resolve_dry_run_and_status(servers: Servers) -> None:
     status = glm3(*ops_args(servers, "status"))
     assert status.code == 0, status.err
     assert status.out.splitlines()[0].split() == ["agent", "not", "running"]  # the test server runs no loop
-    assert "escalate when" in status.out
+    assert "escalate when" in status.out and "×" not in status.out
+    assert "a service down ≥ 10 min" in status.out and "disk ≥ 95 %" in status.out
     [reply] = glm3(*ops_args(servers, "status", "--json")).rows()
     assert "status" in reply and "escalation_criteria" in reply
 
@@ -654,3 +655,32 @@ def test_the_sample_signals_ship_with_the_package() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, cwd="/")
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) == 30
+
+
+# -- errors that say what to do ----------------------------------------------------------------------------
+
+
+def test_a_command_sent_to_the_wrong_server_names_both(servers: Servers) -> None:
+    run = glm3("stats", "--target", servers.ops)
+    assert run.code == 1
+    [line] = run.err.splitlines()
+    assert line.startswith("glm3: UNIMPLEMENTED: ")
+    assert f"{servers.ops} is the ops server (glm3.ops.v1.OpsService)" in line
+    assert "this command needs the scoring server (glm3.scoring.v1.ScoringService, port 50051 by default)" in line
+    run = glm3("ops", "status", "--target", servers.scoring)
+    [line] = run.err.splitlines()
+    assert f"{servers.scoring} is the scoring server" in line and "needs the ops server" in line and "50052" in line
+
+
+def test_a_mistyped_option_or_command_gets_a_suggestion() -> None:
+    run = glm3("candidates", "list", "--verdit", "GO")
+    assert run.code == 2 and "unrecognized arguments: --verdit GO (did you mean --verdict?)" in run.err
+    assert "usage: glm3 candidates list" in run.err  # the command's own usage
+    run = glm3("--jsn", "stats")
+    assert run.code == 2 and "(did you mean --json?)" in run.err
+    run = glm3("ops", "health", "--strikt")
+    assert run.code == 2 and "(did you mean --strict?)" in run.err
+    run = glm3("scroe", "x.jsonl")
+    assert run.code == 2 and "invalid choice: 'scroe'" in run.err and "did you mean 'score'?" in run.err
+    run = glm3("candidates", "lst")
+    assert run.code == 2 and "did you mean 'list'?" in run.err

@@ -73,9 +73,12 @@ def test_servers_that_cannot_listen_make_it_exit_non_zero(tmp_path: Path) -> Non
         taken.listen()
         env = clean_env(tmp_path, GLM3_SERVER_PORT=str(taken.getsockname()[1]))
         process = make_run(env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        port = taken.getsockname()[1]
         out, err = process.communicate(timeout=120)
     assert process.returncode not in (0, None), err[-3000:]
     assert b"glm3-run: glm3-" in err and b"exited" in err
+    assert f"cannot listen on 127.0.0.1:{port}: the port is in use by another process".encode() in err
+    assert b"server.port (GLM3_SERVER_PORT)" in err and b"Failed to add port" not in err  # no C-core line
 
 
 def test_sigterm_to_the_launcher_stops_both_and_exits_0(tmp_path: Path) -> None:

@@ -273,7 +273,7 @@ def test_configuration_errors_exit_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr and "listening on" not in done.stdout
     # Found before any worker exists: one line, as for a single process.
     for env, message in (
-        (clean_env(tmp_path, GLM3_SERVER_WORKERS="0"), "invalid server.workers = '0' from GLM3_SERVER_WORKERS"),
+        (clean_env(tmp_path, GLM3_SERVER_WORKERS="0"), "invalid server.workers = 0 from GLM3_SERVER_WORKERS"),
         (clean_env(tmp_path, GLM3_SERVER_WORKERS="2"), "server.workers = 2: glm3-ops-server runs as one process"),
     ):
         script = "glm3-ops-server" if "ops" in message else SCRIPT
