@@ -4,17 +4,30 @@
 
     with ScoringClient("127.0.0.1:50051") as client:
         for result in client.score_stream(signals):      # dicts in the seed's JSON shape, or Signal messages
-            print(result.correlation_id, result.candidate.verdict if result.ok else result.error)
+            print(result.correlation_id, result.verdict if result.ok else result.error)   # GO, RESEARCH, PASS
 
 `ScoringClient` / `AsyncScoringClient` and `OpsClient` / `AsyncOpsClient` own their channel (TLS, auth
 token, default deadlines, retries of idempotent calls, message limits); failures raise the typed
 exceptions of `glm3.client.errors`; list calls return pagers; `signal_from_dict` builds a `Signal` from the
-seed's JSON without `json_format`.
+seed's JSON without `json_format`; `glm3.client.enums` reads the messages' enum fields by name
+(`Verdict(candidate.verdict)` prints `GO`).
 """
 
 from __future__ import annotations
 
 from glm3.client._channel import DEFAULT, IDEMPOTENT_METHODS, VERSION, RetryPolicy, service_config
+from glm3.client.enums import (
+    AlertEventType,
+    AlertLevel,
+    AlertState,
+    AuditOutcome,
+    CandidateOrder,
+    Confidence,
+    EscalationAction,
+    HealthStatus,
+    ResolutionStatus,
+    Verdict,
+)
 from glm3.client.errors import (
     AbortedError,
     AlreadyExistsError,
@@ -43,26 +56,35 @@ from glm3.client.streaming import AsyncScoreStream, AsyncServerStream, ScoreStre
 __version__ = VERSION
 
 __all__ = [
-    "DEFAULT",
-    "IDEMPOTENT_METHODS",
     "AbortedError",
+    "AlertEventType",
+    "AlertLevel",
+    "AlertState",
     "AlreadyExistsError",
     "AsyncOpsClient",
     "AsyncPager",
     "AsyncScoreStream",
     "AsyncScoringClient",
     "AsyncServerStream",
+    "AuditOutcome",
     "CallCancelledError",
+    "CandidateOrder",
+    "Confidence",
+    "DEFAULT",
     "DeadlineExceededError",
+    "EscalationAction",
     "FailedPreconditionError",
     "FieldViolation",
     "Glm3Error",
+    "HealthStatus",
+    "IDEMPOTENT_METHODS",
     "InternalError",
     "InvalidArgumentError",
     "NotFoundError",
     "OpsClient",
     "Pager",
     "PermissionDeniedError",
+    "ResolutionStatus",
     "ResourceExhaustedError",
     "RetryPolicy",
     "ScoreStream",
@@ -72,6 +94,7 @@ __all__ = [
     "UnauthenticatedError",
     "UnavailableError",
     "UnimplementedError",
+    "Verdict",
     "__version__",
     "error_from_rpc_error",
     "error_from_status",

@@ -55,7 +55,7 @@ OPS_SERVICE = "glm3.ops.v1.OpsService"
 
 # Unary methods that change nothing: retried on UNAVAILABLE through the service config.
 IDEMPOTENT_METHODS: Final[Mapping[str, tuple[str, ...]]] = {
-    SCORING_SERVICE: ("GetCandidate", "ListCandidates", "SearchCandidates", "GetScoringStats", "ListAuditEvents"),
+    SCORING_SERVICE: ("GetCandidate", "GetSignal", "ListCandidates", "SearchCandidates", "GetScoringStats", "ListAuditEvents"),
     OPS_SERVICE: (
         "CheckHealth",
         "Diagnose",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
-from google.protobuf import json_format, message, timestamp_pb2
+from google.protobuf import descriptor, json_format, message, timestamp_pb2
 
 __all__ = [
     "Column",
@@ -37,8 +37,56 @@ ELLIPSIS = "…"
 
 
 def to_dict(msg: message.Message) -> dict[str, Any]:
-    """A message as the seed's JSON: proto3 JSON with snake_case field names (default values omitted)."""
-    return json_format.MessageToDict(msg, preserving_proto_field_name=True)
+    """A message as the seed's JSON: proto3 JSON with snake_case field names (default values omitted), with
+    integers as JSON integers: 64-bit ones (proto3 JSON writes them as strings, for JavaScript's sake) and
+    whole numbers inside a Struct (where every number is a double: `"attempts": 1`, not `1.0`)."""
+    return _integers(msg.DESCRIPTOR, json_format.MessageToDict(msg, preserving_proto_field_name=True))
+
+
+_INT64 = {
+    descriptor.FieldDescriptor.TYPE_INT64, descriptor.FieldDescriptor.TYPE_UINT64, descriptor.FieldDescriptor.TYPE_SINT64,
+    descriptor.FieldDescriptor.TYPE_FIXED64, descriptor.FieldDescriptor.TYPE_SFIXED64,
+}
+_DYNAMIC = {"google.protobuf.Struct", "google.protobuf.Value", "google.protobuf.ListValue"}
+
+
+def _integers(desc: descriptor.Descriptor, value: Any) -> Any:
+    if desc.full_name in _DYNAMIC:
+        return _whole(value)
+    if not isinstance(value, dict) or desc.full_name.startswith("google.protobuf."):
+        return value  # Timestamp, Duration, wrappers...: their JSON forms stay as they are
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        field = desc.fields_by_name.get(key)
+        out[key] = item if field is None else _field(field, item)
+    return out
+
+
+def _field(field: descriptor.FieldDescriptor, value: Any) -> Any:
+    if field.message_type is not None and field.message_type.GetOptions().map_entry:
+        inner = field.message_type.fields_by_name["value"]
+        return {k: _single(inner, v) for k, v in value.items()}
+    if isinstance(value, list):  # a repeated field
+        return [_single(field, v) for v in value]
+    return _single(field, value)
+
+
+def _single(field: descriptor.FieldDescriptor, value: Any) -> Any:
+    if field.message_type is not None:
+        return _integers(field.message_type, value)
+    if field.type in _INT64 and isinstance(value, str):
+        return int(value)
+    return value
+
+
+def _whole(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    return value
 
 
 def write_json(stream: TextIO, value: Any) -> None:

@@ -314,6 +314,17 @@ def run_status(args: argparse.Namespace, ctx: Any) -> int:
         ("open alerts", f"{status.open_alerts:,}"),
         ("webhook failures", f"{status.webhook_failures:,}" + (f" (last: {status.last_webhook_error})" if status.last_webhook_error else "")),
         (
+            "switches",
+            " · ".join(
+                f"{name} {'on' if on else 'off'}"
+                for name, on in (
+                    ("AI diagnosis", status.ai_diagnosis_enabled),
+                    ("auto-resolve", status.auto_resolve_enabled),
+                    ("learning", status.learning_enabled),
+                )
+            ),
+        ),
+        (
             "escalate when",
             f"revenue drop ≥ {criteria.revenue_drop_threshold:g} % · a service down ≥ {criteria.service_down_threshold} min"
             f" · disk ≥ {criteria.disk_critical_threshold} % · ≥ {criteria.worker_crash_threshold} worker crashes an hour"

@@ -86,7 +86,12 @@ def candidate_details(candidate: candidate_pb2.ScoredCandidate) -> list[tuple[st
     """The key/value view of one candidate: identity, verdict, each dimension with its reasoning."""
     analysis = to_dict(candidate.analysis) if candidate.HasField("analysis") else {}
     scorer = str(analysis.get("scorer", "-"))
-    if analysis.get("model"):
+    if analysis.get("fallback_from"):
+        # The LLM did not score it: say so, and why, rather than `heuristic (model)` as if the model had.
+        scorer += f" (fallback from the {analysis['fallback_from'].upper()}"
+        scorer += f" {analysis['model']}" if analysis.get("model") else ""
+        scorer += f": {analysis['fallback_reason']})" if analysis.get("fallback_reason") else ")"
+    elif analysis.get("model"):
         scorer += f" ({analysis['model']})"
     pairs: list[tuple[str, Any]] = [
         ("id", candidate.id),
@@ -247,6 +252,19 @@ def _histogram(buckets: Any, width: int = 30) -> list[tuple[str, str]]:
     return rows
 
 
+def _llm_state(reply: pb.GetScoringStatsResponse) -> str:
+    health = reply.health
+    if health.brain_connected:
+        return "LLM connected"
+    if not health.llm_configured:
+        return "no LLM (heuristic scorer)"
+    if reply.llm_circuit_open:
+        return "LLM FAILING: circuit open, heuristic fallbacks"
+    if reply.llm_calls == 0:
+        return "LLM configured, not called yet"
+    return "LLM FAILING: its last call failed, heuristic fallbacks"
+
+
 def run_stats(args: argparse.Namespace, ctx: Any) -> int:
     with ctx.scoring_client() as client:
         reply: pb.GetScoringStatsResponse = client.get_scoring_stats(start_time=args.since, end_time=args.until)
@@ -258,7 +276,7 @@ def run_stats(args: argparse.Namespace, ctx: Any) -> int:
     facts = [
         health.status or "-",
         "store reachable" if health.store_reachable else "store UNREACHABLE",
-        "LLM connected" if health.brain_connected else "no LLM (heuristic scorer)",
+        _llm_state(reply),
         f"queue {health.queue_size:,}",
     ]
     if health.version:

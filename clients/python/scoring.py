@@ -195,6 +195,10 @@ class ScoringClient(SyncClient):
         """One stored candidate by candidate id, or the latest one of a signal id (exactly one of them)."""
         return self._unary("GetCandidate", req.get_candidate(id, signal_id), timeout, metadata)  # type: ignore[no-any-return]
 
+    def get_signal(self, signal_id: str, *, timeout: Timeout = DEFAULT, metadata: Metadata = None) -> pb.GetSignalResponse:
+        """A signal as stored (author, engagement, raw content, comments...) and when it was received."""
+        return self._unary("GetSignal", pb.GetSignalRequest(signal_id=signal_id), timeout, metadata)  # type: ignore[no-any-return]
+
     def list_candidates(
         self,
         *,
@@ -387,6 +391,12 @@ class AsyncScoringClient(AsyncClient):
     ) -> pb.GetCandidateResponse:
         """One stored candidate by candidate id, or the latest one of a signal id (exactly one of them)."""
         return await self._unary("GetCandidate", req.get_candidate(id, signal_id), timeout, metadata)  # type: ignore[no-any-return]
+
+    async def get_signal(
+        self, signal_id: str, *, timeout: Timeout = DEFAULT, metadata: Metadata = None
+    ) -> pb.GetSignalResponse:
+        """A signal as stored (author, engagement, raw content, comments...) and when it was received."""
+        return await self._unary("GetSignal", pb.GetSignalRequest(signal_id=signal_id), timeout, metadata)  # type: ignore[no-any-return]
 
     def list_candidates(
         self,

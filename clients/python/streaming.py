@@ -52,6 +52,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 
 import grpc
 
+from glm3.client.enums import Verdict
 from glm3.client.errors import (
     CLIENT_DOMAIN,
     Glm3Error,
@@ -93,6 +94,11 @@ class StreamResult:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The candidate's verdict by name (`Verdict.GO` prints `GO`); None for an error."""
+        return Verdict(self.candidate.verdict) if self.candidate is not None else None
 
     def unwrap(self) -> candidate_pb2.ScoredCandidate:
         """The candidate, or raise the error."""

@@ -64,6 +64,7 @@ POLICY: dict[str, Rule] = {
     SCORING + "ScoreStream": Rule("producer", ("operator", _frame_rescore, "rescore"), audit=True),
     SCORING + "ScoreUpload": Rule("producer", _RESCORE, audit=True),
     SCORING + "GetCandidate": Rule("reader"),
+    SCORING + "GetSignal": Rule("reader"),
     SCORING + "ListCandidates": Rule("reader"),
     SCORING + "SearchCandidates": Rule("reader"),
     SCORING + "GetScoringStats": Rule("reader"),

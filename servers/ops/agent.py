@@ -387,6 +387,9 @@ class OpsAgent:
 
     def agent_status(self) -> AgentStatus:
         self.status.open_alerts = self.alerts.open_count
+        self.status.ai_diagnosis_enabled = getattr(self.diagnoser, "llm", None) is not None
+        self.status.auto_resolve_enabled = bool(self.auto_resolve)
+        self.status.learning_enabled = self.learning is not None
         self.status.escalations = self.alerts.escalations
         webhook = getattr(self.alerts, "webhook", None)
         if webhook is not None:

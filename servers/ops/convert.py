@@ -297,6 +297,9 @@ def agent_status_to_pb(status: AgentStatus) -> ops_pb2.AgentStatus:
         open_alerts=status.open_alerts,
         webhook_failures=status.webhook_failures,
         last_webhook_error=status.last_webhook_error,
+        ai_diagnosis_enabled=status.ai_diagnosis_enabled,
+        auto_resolve_enabled=status.auto_resolve_enabled,
+        learning_enabled=status.learning_enabled,
     )
     set_time(message.last_check, status.last_check)
     set_time(message.start_time, status.start_time)

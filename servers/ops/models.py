@@ -222,3 +222,7 @@ class AgentStatus:
     open_alerts: int = 0
     webhook_failures: int = 0
     last_webhook_error: str = ""
+    # The seed's OpsAgentConfig switches, as they are in force.
+    ai_diagnosis_enabled: bool = False
+    auto_resolve_enabled: bool = False
+    learning_enabled: bool = True

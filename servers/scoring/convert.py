@@ -78,6 +78,25 @@ def signal_from_pb(message: signal_pb2.Signal, prefix: str = "signal") -> tuple[
     return signal, violations
 
 
+def signal_to_pb(signal: Signal, message: signal_pb2.Signal) -> None:
+    """Fills `message` with a stored signal (the reverse of `signal_from_pb`)."""
+    message.id = signal.id
+    if signal.timestamp is not None:
+        set_timestamp(message.timestamp, signal.timestamp)
+    message.source = signal.source
+    message.source_url = signal.source_url
+    message.title = signal.title
+    message.description = signal.description
+    message.category = signal.category
+    message.tags.extend(signal.tags)
+    message.engagement.update(signal.engagement)
+    message.author = signal.author
+    if signal.extracted_at is not None:
+        set_timestamp(message.extracted_at, signal.extracted_at)
+    message.raw_content = signal.raw_content
+    message.comments.extend(signal.comments)
+
+
 def config_overrides(message: candidate_pb2.ScoringConfig) -> dict[str, float]:
     """The fields a request set (proto3 `optional`: unset means the server's value)."""
     return {name: getattr(message, name) for name in CONFIG_FIELDS if message.HasField(name)}

@@ -22,12 +22,14 @@ from glm3.servers.scoring.convert import (
     candidate_to_pb,
     config_overrides,
     feedback_to_pb,
+    set_timestamp,
     signal_from_pb,
+    signal_to_pb,
     timestamp_to_datetime,
 )
 from glm3.servers.scoring.engine import Outcome, ScoringEngine
 from glm3.servers.scoring.models import Feedback, ScoringConfig, Signal, new_id, utcnow
-from glm3.servers.scoring.validation import MAX_BATCH, validate_signal
+from glm3.servers.scoring.validation import ID_PATTERN, MAX_BATCH, validate_signal
 from glm3.servers.storage.audit import AuditLog
 from glm3.servers.storage.candidates import CandidateFilter
 
@@ -421,6 +423,23 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         candidate_to_pb(candidate, response.candidate)
         return response
 
+    async def GetSignal(self, request: pb.GetSignalRequest, context: grpc.aio.ServicerContext) -> pb.GetSignalResponse:
+        if not ID_PATTERN.match(request.signal_id):
+            raise InvalidArgument(
+                "a valid signal id is required",
+                [FieldViolation("signal_id", "must be 1 to 128 characters from A-Z a-z 0-9 . _ : -")],
+            )
+        found = await self.engine.store.get_signal(request.signal_id)
+        if found is None:
+            raise NotFound(
+                f"no signal with id {request.signal_id!r}", reason="SIGNAL_NOT_FOUND", metadata={"signal_id": request.signal_id}
+            )
+        signal, received_at = found
+        response = pb.GetSignalResponse()
+        signal_to_pb(signal, response.signal)
+        set_timestamp(response.received_at, received_at)
+        return response
+
     async def ListCandidates(
         self, request: pb.ListCandidatesRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListCandidatesResponse:
@@ -547,6 +566,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 service="scoring-engine",
                 version=VERSION,
                 brain_connected=brain_connected,
+                llm_configured=llm is not None,
                 queue_size=engine.in_flight,
                 store_reachable=store_reachable,
                 storage_problem=problem,

@@ -912,6 +912,29 @@ class CandidateStore:
         rows = await self.candidates.query().where(f"id = {_sql_string(candidate_id)}").limit(1).to_list()
         return candidate_from_row(rows[0]) if rows else None
 
+    async def get_signal(self, signal_id: str) -> tuple[Signal, datetime] | None:
+        """The signal as stored (the latest received with this id) and when it was received; None if none."""
+        rows = await self.signals.query().where(f"id = {_sql_string(signal_id)}").to_list()
+        if not rows:
+            return None
+        row = max(rows, key=lambda r: r["received_at"])  # a rescore with new content appended a newer row
+        signal = Signal(
+            id=row["id"],
+            timestamp=row["timestamp"],
+            source=row["source"],
+            source_url=row["source_url"] or "",
+            title=row["title"],
+            description=row["description"],
+            category=row["category"] or "",
+            tags=list(row["tags"] or []),
+            engagement={k: int(v) for k, v in json.loads(row["engagement_json"] or "{}").items()},
+            author=row["author"] or "",
+            extracted_at=row["extracted_at"],
+            raw_content=row["raw_content"] or "",
+            comments=list(row["comments"] or []),
+        )
+        return signal, row["received_at"]
+
     async def get_by_signal(self, signal_id: str) -> ScoredCandidate | None:
         return (await self._latest_by_signal([signal_id], trust_filter=False)).get(signal_id)
 

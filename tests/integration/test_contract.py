@@ -40,6 +40,7 @@ _EMPTY_REQUEST_ANSWERS = {
     "ScoreStream": grpc.StatusCode.OK,  # an empty frame is skipped; the stream ends cleanly
     "ScoreUpload": grpc.StatusCode.INVALID_ARGUMENT,  # an upload without any signal
     "GetCandidate": grpc.StatusCode.INVALID_ARGUMENT,  # id or signal_id
+    "GetSignal": grpc.StatusCode.INVALID_ARGUMENT,  # signal_id is required
     "ListCandidates": grpc.StatusCode.OK,
     "SearchCandidates": grpc.StatusCode.INVALID_ARGUMENT,  # a query is required
     "SubmitFeedback": grpc.StatusCode.INVALID_ARGUMENT,  # candidate_id is required

@@ -188,6 +188,8 @@ async def test_an_alerts_whole_life_through_watch_alerts_and_the_webhook(tmp_pat
 
         status = (await stub.GetAgentStatus(pb.GetAgentStatusRequest(), timeout=10)).status
         assert status.open_alerts == 0 and status.escalations == 1 and status.webhook_failures == 0
+        # The seed's OpsAgentConfig switches as in force: no LLM here, auto_resolve off, learning on.
+        assert (status.ai_diagnosis_enabled, status.auto_resolve_enabled, status.learning_enabled) == (False, False, True)
         open_only = await stub.ListAlerts(pb.ListAlertsRequest(states=[ops_pb2.ALERT_STATE_OPEN]), timeout=10)
         assert list(open_only.alerts) == []
 
@@ -326,6 +328,7 @@ async def test_the_loop_resolves_on_its_own_once_per_cooldown(tmp_path: Path, en
         await wait_until(lambda: agent.status.auto_resolutions == 1, timeout=20)
         assert marker.exists()
         status = (await stub.GetAgentStatus(pb.GetAgentStatusRequest(), timeout=10)).status
+        assert status.auto_resolve_enabled
         assert status.running and status.total_checks >= 2 and status.issues_detected >= 1
         assert status.check_interval.ToMilliseconds() == 200
         [result] = (await stub.CheckHealth(pb.CheckHealthRequest(), timeout=10)).results

@@ -310,3 +310,46 @@ async def test_get_candidate_errors(stub: pb_grpc.ScoringServiceStub) -> None:
         await stub.GetCandidate(pb.GetCandidateRequest(id="candidate_x"), timeout=10)
     assert info.value.code() is grpc.StatusCode.NOT_FOUND
     assert detail(rich_status(info.value), error_details_pb2.ErrorInfo).reason == "CANDIDATE_NOT_FOUND"
+
+
+async def test_get_signal_reads_back_what_was_stored(stub: pb_grpc.ScoringServiceStub) -> None:
+    sent = signal(
+        9101,
+        author="someone",
+        raw_content="<p>raw</p>",
+        comments=["me too", "take my money"],
+        engagement={"upvotes": 12, "comments": 3},
+        source_url="https://example.com/post/1",
+    )
+    sent.extracted_at.FromDatetime(datetime(2026, 10, 1, 8, 0, tzinfo=UTC))
+    await stub.Score(pb.ScoreRequest(signal=sent), timeout=10)
+    reply = await stub.GetSignal(pb.GetSignalRequest(signal_id=sent.id), timeout=10)
+    got = reply.signal
+    assert got.timestamp.seconds > 0  # none was sent: the time it was received
+    got.ClearField("timestamp")
+    assert got == sent
+    assert reply.received_at.seconds > 0
+
+    # A rescore with new content: the newest received is what reads back.
+    changed = signal(9101, author="someone else")
+    await stub.Score(pb.ScoreRequest(signal=changed, rescore=True), timeout=10)
+    reply = await stub.GetSignal(pb.GetSignalRequest(signal_id=sent.id), timeout=10)
+    assert reply.signal.author == "someone else"
+
+
+async def test_get_signal_errors(stub: pb_grpc.ScoringServiceStub) -> None:
+    for bad in ("", "has space", "x" * 129):
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            await stub.GetSignal(pb.GetSignalRequest(signal_id=bad), timeout=10)
+        assert info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        violation = detail(rich_status(info.value), error_details_pb2.BadRequest).field_violations[0]
+        assert violation.field == "signal_id"
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await stub.GetSignal(pb.GetSignalRequest(signal_id="never-sent"), timeout=10)
+    assert info.value.code() is grpc.StatusCode.NOT_FOUND
+    assert detail(rich_status(info.value), error_details_pb2.ErrorInfo).reason == "SIGNAL_NOT_FOUND"
+
+
+async def test_stats_say_whether_an_llm_is_configured(stub: pb_grpc.ScoringServiceStub) -> None:
+    reply = await stub.GetScoringStats(pb.GetScoringStatsRequest(), timeout=10)
+    assert not reply.health.llm_configured and not reply.health.brain_connected

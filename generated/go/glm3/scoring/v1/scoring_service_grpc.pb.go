@@ -47,6 +47,10 @@ type ScoringServiceClient interface {
 	// Returns one stored candidate by candidate id or by signal id (its latest version).
 	// Role: `reader`.
 	GetCandidate(ctx context.Context, in *GetCandidateRequest, opts ...grpc.CallOption) (*GetCandidateResponse, error)
+	// Returns a signal as it was stored when received (author, engagement, raw content, comments...): the
+	// latest one received with that id. An unknown id is `NOT_FOUND` (reason `SIGNAL_NOT_FOUND`).
+	// Role: `reader`.
+	GetSignal(ctx context.Context, in *GetSignalRequest, opts ...grpc.CallOption) (*GetSignalResponse, error)
 	// Lists stored candidates with filters and ordering, paged (AIP-158).
 	// Role: `reader`.
 	ListCandidates(ctx context.Context, in *ListCandidatesRequest, opts ...grpc.CallOption) (*ListCandidatesResponse, error)
@@ -165,6 +169,15 @@ func (c *scoringServiceClient) GetCandidate(ctx context.Context, in *GetCandidat
 	return out, nil
 }
 
+func (c *scoringServiceClient) GetSignal(ctx context.Context, in *GetSignalRequest, opts ...grpc.CallOption) (*GetSignalResponse, error) {
+	out := new(GetSignalResponse)
+	err := c.cc.Invoke(ctx, "/glm3.scoring.v1.ScoringService/GetSignal", in, out, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *scoringServiceClient) ListCandidates(ctx context.Context, in *ListCandidatesRequest, opts ...grpc.CallOption) (*ListCandidatesResponse, error) {
 	out := new(ListCandidatesResponse)
 	err := c.cc.Invoke(ctx, "/glm3.scoring.v1.ScoringService/ListCandidates", in, out, opts...)
@@ -244,6 +257,10 @@ type ScoringServiceServer interface {
 	// Returns one stored candidate by candidate id or by signal id (its latest version).
 	// Role: `reader`.
 	GetCandidate(context.Context, *GetCandidateRequest) (*GetCandidateResponse, error)
+	// Returns a signal as it was stored when received (author, engagement, raw content, comments...): the
+	// latest one received with that id. An unknown id is `NOT_FOUND` (reason `SIGNAL_NOT_FOUND`).
+	// Role: `reader`.
+	GetSignal(context.Context, *GetSignalRequest) (*GetSignalResponse, error)
 	// Lists stored candidates with filters and ordering, paged (AIP-158).
 	// Role: `reader`.
 	ListCandidates(context.Context, *ListCandidatesRequest) (*ListCandidatesResponse, error)
@@ -281,6 +298,9 @@ func (UnimplementedScoringServiceServer) ScoreUpload(ScoringService_ScoreUploadS
 }
 func (UnimplementedScoringServiceServer) GetCandidate(context.Context, *GetCandidateRequest) (*GetCandidateResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetCandidate not implemented")
+}
+func (UnimplementedScoringServiceServer) GetSignal(context.Context, *GetSignalRequest) (*GetSignalResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetSignal not implemented")
 }
 func (UnimplementedScoringServiceServer) ListCandidates(context.Context, *ListCandidatesRequest) (*ListCandidatesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListCandidates not implemented")
@@ -416,6 +436,24 @@ func _ScoringService_GetCandidate_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ScoringService_GetSignal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSignalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ScoringServiceServer).GetSignal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: "/glm3.scoring.v1.ScoringService/GetSignal",
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ScoringServiceServer).GetSignal(ctx, req.(*GetSignalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ScoringService_ListCandidates_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListCandidatesRequest)
 	if err := dec(in); err != nil {
@@ -521,6 +559,10 @@ var _ScoringService_serviceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetCandidate",
 			Handler:    _ScoringService_GetCandidate_Handler,
+		},
+		{
+			MethodName: "GetSignal",
+			Handler:    _ScoringService_GetSignal_Handler,
 		},
 		{
 			MethodName: "ListCandidates",

@@ -38,7 +38,10 @@ type Signal struct {
 	// (UTC time of receipt and 6 hex digits, unique within one server). At most 128 characters from `[A-Za-z0-9._:-]`.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// When the signal was emitted (UTC). Optional: when absent the server uses the time it received the signal.
-	// Must not be more than 24 hours in the future.
+	// Must not be more than 24 hours in the future. In JSON (grpcurl, Connect, protobuf-es, `json_format`) an RFC 3339 string in UTC or with an offset:
+	// `2026-10-01T08:00:00Z`, `2026-10-01T08:00:00.123Z`, `2026-10-01T10:00:00+02:00`. A time without `Z` or an
+	// offset (`2026-10-01T08:00:00`, as the seed's JSON may hold) is refused by proto3 JSON parsers; the glm3
+	// CLI and Python client (`signal_from_dict`) read it as UTC.
 	Timestamp *timestamp.Timestamp `protobuf:"bytes,2,opt,name=timestamp,proto3" json:"timestamp,omitempty"`
 	// Where the signal comes from, e.g. `reddit`, `hackernews`, `producthunt`, `g2`. Required, 1 to 64
 	// characters. Engagement is normalised per source.
@@ -59,7 +62,7 @@ type Signal struct {
 	Engagement map[string]int64 `protobuf:"bytes,9,rep,name=engagement,proto3" json:"engagement,omitempty" protobuf_key:"bytes,1,opt,name=key,proto3" protobuf_val:"varint,2,opt,name=value,proto3"`
 	// Author's handle at the source. Optional, at most 256 characters.
 	Author string `protobuf:"bytes,10,opt,name=author,proto3" json:"author,omitempty"`
-	// When the producer extracted the signal (UTC). Optional.
+	// When the producer extracted the signal (UTC). Optional. The same JSON forms as `timestamp`.
 	ExtractedAt *timestamp.Timestamp `protobuf:"bytes,11,opt,name=extracted_at,json=extractedAt,proto3" json:"extracted_at,omitempty"`
 	// The raw page or post text, for context. Optional, at most 100,000 characters.
 	RawContent string `protobuf:"bytes,12,opt,name=raw_content,json=rawContent,proto3" json:"raw_content,omitempty"`

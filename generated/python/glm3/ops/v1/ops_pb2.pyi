@@ -672,6 +672,9 @@ class AgentStatus(_message.Message):
     WEBHOOK_FAILURES_FIELD_NUMBER: _builtins.int
     LAST_WEBHOOK_ERROR_FIELD_NUMBER: _builtins.int
     AUTO_RESOLUTIONS_REFUSED_FIELD_NUMBER: _builtins.int
+    AI_DIAGNOSIS_ENABLED_FIELD_NUMBER: _builtins.int
+    AUTO_RESOLVE_ENABLED_FIELD_NUMBER: _builtins.int
+    LEARNING_ENABLED_FIELD_NUMBER: _builtins.int
     running: _builtins.bool
     """Whether the check loop runs."""
     total_checks: _builtins.int
@@ -691,6 +694,18 @@ class AgentStatus(_message.Message):
     auto_resolutions_refused: _builtins.int
     """Automatic resolutions not run since start because the check's measurements did not name the diagnosed
     issue (text, an HTTP body or an LLM's words never start a runbook).
+    """
+    ai_diagnosis_enabled: _builtins.bool
+    """Whether diagnoses ask the LLM (an LLM is configured); otherwise the rules alone diagnose (the seed's
+    `OpsAgentConfig.ai_diagnosis_enabled`).
+    """
+    auto_resolve_enabled: _builtins.bool
+    """Whether runbooks marked safe for automation run on their own (`runbooks.auto_resolve`; the seed's
+    `auto_resolve_enabled`).
+    """
+    learning_enabled: _builtins.bool
+    """Whether resolutions are recorded in the learning store and ground later diagnoses (the seed's
+    `learning_enabled`; always on in this server).
     """
     @_builtins.property
     def last_check(self) -> _timestamp_pb2.Timestamp:
@@ -719,10 +734,13 @@ class AgentStatus(_message.Message):
         webhook_failures: _builtins.int = ...,
         last_webhook_error: _builtins.str = ...,
         auto_resolutions_refused: _builtins.int = ...,
+        ai_diagnosis_enabled: _builtins.bool = ...,
+        auto_resolve_enabled: _builtins.bool = ...,
+        learning_enabled: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["check_interval", b"check_interval", "last_check", b"last_check", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["auto_resolutions", b"auto_resolutions", "auto_resolutions_refused", b"auto_resolutions_refused", "check_interval", b"check_interval", "escalations", b"escalations", "issues_detected", b"issues_detected", "last_check", b"last_check", "last_webhook_error", b"last_webhook_error", "open_alerts", b"open_alerts", "running", b"running", "start_time", b"start_time", "total_checks", b"total_checks", "webhook_failures", b"webhook_failures"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ai_diagnosis_enabled", b"ai_diagnosis_enabled", "auto_resolutions", b"auto_resolutions", "auto_resolutions_refused", b"auto_resolutions_refused", "auto_resolve_enabled", b"auto_resolve_enabled", "check_interval", b"check_interval", "escalations", b"escalations", "issues_detected", b"issues_detected", "last_check", b"last_check", "last_webhook_error", b"last_webhook_error", "learning_enabled", b"learning_enabled", "open_alerts", b"open_alerts", "running", b"running", "start_time", b"start_time", "total_checks", b"total_checks", "webhook_failures", b"webhook_failures"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

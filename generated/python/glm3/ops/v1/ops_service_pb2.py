@@ -27,69 +27,70 @@ from glm3.ops.v1 import ops_pb2 as glm3_dot_ops_dot_v1_dot_ops__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from google.rpc import error_details_pb2 as google_dot_rpc_dot_error__details__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dglm3/ops/v1/ops_service.proto\x12\x0bglm3.ops.v1\x1a\x19glm3/audit/v1/audit.proto\x1a\x15glm3/ops/v1/ops.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"7\n\x12\x43heckHealthRequest\x12\x10\n\x08services\x18\x01 \x03(\t\x12\x0f\n\x07run_now\x18\x02 \x01(\x08\"y\n\x13\x43heckHealthResponse\x12/\n\x07results\x18\x01 \x03(\x0b\x32\x1e.glm3.ops.v1.HealthCheckResult\x12\x31\n\x0eoverall_status\x18\x02 \x01(\x0e\x32\x19.glm3.ops.v1.HealthStatus\"]\n\x12WatchHealthRequest\x12\x10\n\x08services\x18\x01 \x03(\t\x12\x35\n\x12heartbeat_interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"m\n\tHeartbeat\x12-\n\ttimestamp\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x0eoverall_status\x18\x02 \x01(\x0e\x32\x19.glm3.ops.v1.HealthStatus\"}\n\x13WatchHealthResponse\x12\x30\n\x06result\x18\x01 \x01(\x0b\x32\x1e.glm3.ops.v1.HealthCheckResultH\x00\x12+\n\theartbeat\x18\x02 \x01(\x0b\x32\x16.glm3.ops.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"a\n\x0f\x44iagnoseRequest\x12\x30\n\x06result\x18\x01 \x01(\x0b\x32\x1e.glm3.ops.v1.HealthCheckResultH\x00\x12\x11\n\x07symptom\x18\x02 \x01(\tH\x00\x42\t\n\x07subject\"=\n\x10\x44iagnoseResponse\x12)\n\tdiagnosis\x18\x01 \x01(\x0b\x32\x16.glm3.ops.v1.Diagnosis\"\x85\x01\n\x0eResolveRequest\x12\x12\n\nrunbook_id\x18\x01 \x01(\t\x12\x12\n\nissue_name\x18\x02 \x01(\t\x12\x0f\n\x07service\x18\x03 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\x12)\n\tdiagnosis\x18\x05 \x01(\x0b\x32\x16.glm3.ops.v1.Diagnosis\"p\n\x0fResolveResponse\x12-\n\x06result\x18\x01 \x01(\x0b\x32\x1d.glm3.ops.v1.ResolutionResult\x12.\n\x08recorded\x18\x02 \x01(\x0b\x32\x1c.glm3.ops.v1.IssueResolution\")\n\x13ListRunbooksRequest\x12\x12\n\nissue_name\x18\x01 \x01(\t\">\n\x14ListRunbooksResponse\x12&\n\x08runbooks\x18\x01 \x03(\x0b\x32\x14.glm3.ops.v1.Runbook\"\xa0\x01\n\x11ListAlertsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\'\n\x06states\x18\x03 \x03(\x0e\x32\x17.glm3.ops.v1.AlertState\x12*\n\tmin_level\x18\x04 \x01(\x0e\x32\x17.glm3.ops.v1.AlertLevel\x12\x0f\n\x07service\x18\x05 \x01(\t\"Q\n\x12ListAlertsResponse\x12\"\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x12.glm3.ops.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"Y\n\x12WatchAlertsRequest\x12*\n\tmin_level\x18\x01 \x01(\x0e\x32\x17.glm3.ops.v1.AlertLevel\x12\x17\n\x0finclude_current\x18\x02 \x01(\x08\"Z\n\nAlertEvent\x12)\n\x04type\x18\x01 \x01(\x0e\x32\x1b.glm3.ops.v1.AlertEventType\x12!\n\x05\x61lert\x18\x02 \x01(\x0b\x32\x12.glm3.ops.v1.Alert\"H\n\x13WatchAlertsResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x17.glm3.ops.v1.AlertEventH\x00\x42\x07\n\x05\x66rame\"U\n\x17\x41\x63knowledgeAlertRequest\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x17\n\x0f\x61\x63knowledged_by\x18\x02 \x01(\t\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\"=\n\x18\x41\x63knowledgeAlertResponse\x12!\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x12.glm3.ops.v1.Alert\"K\n\x17RecordResolutionRequest\x12\x30\n\nresolution\x18\x01 \x01(\x0b\x32\x1c.glm3.ops.v1.IssueResolution\"L\n\x18RecordResolutionResponse\x12\x30\n\nresolution\x18\x01 \x01(\x0b\x32\x1c.glm3.ops.v1.IssueResolution\"c\n\x18\x46indSimilarIssuesRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12)\n\x08symptoms\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05limit\x18\x03 \x01(\x05\"F\n\x19\x46indSimilarIssuesResponse\x12)\n\x06issues\x18\x01 \x03(\x0b\x32\x19.glm3.ops.v1.SimilarIssue\"\x17\n\x15GetAgentStatusRequest\"\x80\x01\n\x16GetAgentStatusResponse\x12(\n\x06status\x18\x01 \x01(\x0b\x32\x18.glm3.ops.v1.AgentStatus\x12<\n\x13\x65scalation_criteria\x18\x02 \x01(\x0b\x32\x1f.glm3.ops.v1.EscalationCriteria\"\xef\x01\n\x16ListAuditEventsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x11\n\tprincipal\x18\x03 \x01(\t\x12\x0e\n\x06method\x18\x04 \x01(\t\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x08outcomes\x18\x07 \x03(\x0e\x32\x1b.glm3.audit.v1.AuditOutcome\"]\n\x17ListAuditEventsResponse\x12)\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.glm3.audit.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xf0\x01\n\x0e\x41lertEventType\x12 \n\x1c\x41LERT_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41LERT_EVENT_TYPE_CURRENT\x10\x01\x12\x1b\n\x17\x41LERT_EVENT_TYPE_OPENED\x10\x02\x12\x1f\n\x1b\x41LERT_EVENT_TYPE_RENOTIFIED\x10\x03\x12\x1e\n\x1a\x41LERT_EVENT_TYPE_ESCALATED\x10\x04\x12!\n\x1d\x41LERT_EVENT_TYPE_ACKNOWLEDGED\x10\x05\x12\x1d\n\x19\x41LERT_EVENT_TYPE_RESOLVED\x10\x06\x32\x98\x08\n\nOpsService\x12P\n\x0b\x43heckHealth\x12\x1f.glm3.ops.v1.CheckHealthRequest\x1a .glm3.ops.v1.CheckHealthResponse\x12R\n\x0bWatchHealth\x12\x1f.glm3.ops.v1.WatchHealthRequest\x1a .glm3.ops.v1.WatchHealthResponse0\x01\x12G\n\x08\x44iagnose\x12\x1c.glm3.ops.v1.DiagnoseRequest\x1a\x1d.glm3.ops.v1.DiagnoseResponse\x12\x44\n\x07Resolve\x12\x1b.glm3.ops.v1.ResolveRequest\x1a\x1c.glm3.ops.v1.ResolveResponse\x12S\n\x0cListRunbooks\x12 .glm3.ops.v1.ListRunbooksRequest\x1a!.glm3.ops.v1.ListRunbooksResponse\x12M\n\nListAlerts\x12\x1e.glm3.ops.v1.ListAlertsRequest\x1a\x1f.glm3.ops.v1.ListAlertsResponse\x12R\n\x0bWatchAlerts\x12\x1f.glm3.ops.v1.WatchAlertsRequest\x1a .glm3.ops.v1.WatchAlertsResponse0\x01\x12_\n\x10\x41\x63knowledgeAlert\x12$.glm3.ops.v1.AcknowledgeAlertRequest\x1a%.glm3.ops.v1.AcknowledgeAlertResponse\x12_\n\x10RecordResolution\x12$.glm3.ops.v1.RecordResolutionRequest\x1a%.glm3.ops.v1.RecordResolutionResponse\x12\x62\n\x11\x46indSimilarIssues\x12%.glm3.ops.v1.FindSimilarIssuesRequest\x1a&.glm3.ops.v1.FindSimilarIssuesResponse\x12Y\n\x0eGetAgentStatus\x12\".glm3.ops.v1.GetAgentStatusRequest\x1a#.glm3.ops.v1.GetAgentStatusResponse\x12\\\n\x0fListAuditEvents\x12#.glm3.ops.v1.ListAuditEventsRequest\x1a$.glm3.ops.v1.ListAuditEventsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dglm3/ops/v1/ops_service.proto\x12\x0bglm3.ops.v1\x1a\x19glm3/audit/v1/audit.proto\x1a\x15glm3/ops/v1/ops.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/rpc/error_details.proto\"7\n\x12\x43heckHealthRequest\x12\x10\n\x08services\x18\x01 \x03(\t\x12\x0f\n\x07run_now\x18\x02 \x01(\x08\"y\n\x13\x43heckHealthResponse\x12/\n\x07results\x18\x01 \x03(\x0b\x32\x1e.glm3.ops.v1.HealthCheckResult\x12\x31\n\x0eoverall_status\x18\x02 \x01(\x0e\x32\x19.glm3.ops.v1.HealthStatus\"]\n\x12WatchHealthRequest\x12\x10\n\x08services\x18\x01 \x03(\t\x12\x35\n\x12heartbeat_interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\"m\n\tHeartbeat\x12-\n\ttimestamp\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\x0eoverall_status\x18\x02 \x01(\x0e\x32\x19.glm3.ops.v1.HealthStatus\"}\n\x13WatchHealthResponse\x12\x30\n\x06result\x18\x01 \x01(\x0b\x32\x1e.glm3.ops.v1.HealthCheckResultH\x00\x12+\n\theartbeat\x18\x02 \x01(\x0b\x32\x16.glm3.ops.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent\"a\n\x0f\x44iagnoseRequest\x12\x30\n\x06result\x18\x01 \x01(\x0b\x32\x1e.glm3.ops.v1.HealthCheckResultH\x00\x12\x11\n\x07symptom\x18\x02 \x01(\tH\x00\x42\t\n\x07subject\"=\n\x10\x44iagnoseResponse\x12)\n\tdiagnosis\x18\x01 \x01(\x0b\x32\x16.glm3.ops.v1.Diagnosis\"\x85\x01\n\x0eResolveRequest\x12\x12\n\nrunbook_id\x18\x01 \x01(\t\x12\x12\n\nissue_name\x18\x02 \x01(\t\x12\x0f\n\x07service\x18\x03 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\x12)\n\tdiagnosis\x18\x05 \x01(\x0b\x32\x16.glm3.ops.v1.Diagnosis\"p\n\x0fResolveResponse\x12-\n\x06result\x18\x01 \x01(\x0b\x32\x1d.glm3.ops.v1.ResolutionResult\x12.\n\x08recorded\x18\x02 \x01(\x0b\x32\x1c.glm3.ops.v1.IssueResolution\")\n\x13ListRunbooksRequest\x12\x12\n\nissue_name\x18\x01 \x01(\t\">\n\x14ListRunbooksResponse\x12&\n\x08runbooks\x18\x01 \x03(\x0b\x32\x14.glm3.ops.v1.Runbook\"\xa0\x01\n\x11ListAlertsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\'\n\x06states\x18\x03 \x03(\x0e\x32\x17.glm3.ops.v1.AlertState\x12*\n\tmin_level\x18\x04 \x01(\x0e\x32\x17.glm3.ops.v1.AlertLevel\x12\x0f\n\x07service\x18\x05 \x01(\t\"Q\n\x12ListAlertsResponse\x12\"\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\x12.glm3.ops.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"Y\n\x12WatchAlertsRequest\x12*\n\tmin_level\x18\x01 \x01(\x0e\x32\x17.glm3.ops.v1.AlertLevel\x12\x17\n\x0finclude_current\x18\x02 \x01(\x08\"Z\n\nAlertEvent\x12)\n\x04type\x18\x01 \x01(\x0e\x32\x1b.glm3.ops.v1.AlertEventType\x12!\n\x05\x61lert\x18\x02 \x01(\x0b\x32\x12.glm3.ops.v1.Alert\"H\n\x13WatchAlertsResponse\x12(\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x17.glm3.ops.v1.AlertEventH\x00\x42\x07\n\x05\x66rame\"U\n\x17\x41\x63knowledgeAlertRequest\x12\x10\n\x08\x61lert_id\x18\x01 \x01(\t\x12\x17\n\x0f\x61\x63knowledged_by\x18\x02 \x01(\t\x12\x0f\n\x07\x63omment\x18\x03 \x01(\t\"=\n\x18\x41\x63knowledgeAlertResponse\x12!\n\x05\x61lert\x18\x01 \x01(\x0b\x32\x12.glm3.ops.v1.Alert\"K\n\x17RecordResolutionRequest\x12\x30\n\nresolution\x18\x01 \x01(\x0b\x32\x1c.glm3.ops.v1.IssueResolution\"L\n\x18RecordResolutionResponse\x12\x30\n\nresolution\x18\x01 \x01(\x0b\x32\x1c.glm3.ops.v1.IssueResolution\"c\n\x18\x46indSimilarIssuesRequest\x12\r\n\x05query\x18\x01 \x01(\t\x12)\n\x08symptoms\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05limit\x18\x03 \x01(\x05\"F\n\x19\x46indSimilarIssuesResponse\x12)\n\x06issues\x18\x01 \x03(\x0b\x32\x19.glm3.ops.v1.SimilarIssue\"\x17\n\x15GetAgentStatusRequest\"\x80\x01\n\x16GetAgentStatusResponse\x12(\n\x06status\x18\x01 \x01(\x0b\x32\x18.glm3.ops.v1.AgentStatus\x12<\n\x13\x65scalation_criteria\x18\x02 \x01(\x0b\x32\x1f.glm3.ops.v1.EscalationCriteria\"\xef\x01\n\x16ListAuditEventsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x11\n\tprincipal\x18\x03 \x01(\t\x12\x0e\n\x06method\x18\x04 \x01(\t\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x08outcomes\x18\x07 \x03(\x0e\x32\x1b.glm3.audit.v1.AuditOutcome\"]\n\x17ListAuditEventsResponse\x12)\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.glm3.audit.v1.AuditEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xf0\x01\n\x0e\x41lertEventType\x12 \n\x1c\x41LERT_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41LERT_EVENT_TYPE_CURRENT\x10\x01\x12\x1b\n\x17\x41LERT_EVENT_TYPE_OPENED\x10\x02\x12\x1f\n\x1b\x41LERT_EVENT_TYPE_RENOTIFIED\x10\x03\x12\x1e\n\x1a\x41LERT_EVENT_TYPE_ESCALATED\x10\x04\x12!\n\x1d\x41LERT_EVENT_TYPE_ACKNOWLEDGED\x10\x05\x12\x1d\n\x19\x41LERT_EVENT_TYPE_RESOLVED\x10\x06\x32\x98\x08\n\nOpsService\x12P\n\x0b\x43heckHealth\x12\x1f.glm3.ops.v1.CheckHealthRequest\x1a .glm3.ops.v1.CheckHealthResponse\x12R\n\x0bWatchHealth\x12\x1f.glm3.ops.v1.WatchHealthRequest\x1a .glm3.ops.v1.WatchHealthResponse0\x01\x12G\n\x08\x44iagnose\x12\x1c.glm3.ops.v1.DiagnoseRequest\x1a\x1d.glm3.ops.v1.DiagnoseResponse\x12\x44\n\x07Resolve\x12\x1b.glm3.ops.v1.ResolveRequest\x1a\x1c.glm3.ops.v1.ResolveResponse\x12S\n\x0cListRunbooks\x12 .glm3.ops.v1.ListRunbooksRequest\x1a!.glm3.ops.v1.ListRunbooksResponse\x12M\n\nListAlerts\x12\x1e.glm3.ops.v1.ListAlertsRequest\x1a\x1f.glm3.ops.v1.ListAlertsResponse\x12R\n\x0bWatchAlerts\x12\x1f.glm3.ops.v1.WatchAlertsRequest\x1a .glm3.ops.v1.WatchAlertsResponse0\x01\x12_\n\x10\x41\x63knowledgeAlert\x12$.glm3.ops.v1.AcknowledgeAlertRequest\x1a%.glm3.ops.v1.AcknowledgeAlertResponse\x12_\n\x10RecordResolution\x12$.glm3.ops.v1.RecordResolutionRequest\x1a%.glm3.ops.v1.RecordResolutionResponse\x12\x62\n\x11\x46indSimilarIssues\x12%.glm3.ops.v1.FindSimilarIssuesRequest\x1a&.glm3.ops.v1.FindSimilarIssuesResponse\x12Y\n\x0eGetAgentStatus\x12\".glm3.ops.v1.GetAgentStatusRequest\x1a#.glm3.ops.v1.GetAgentStatusResponse\x12\\\n\x0fListAuditEvents\x12#.glm3.ops.v1.ListAuditEventsRequest\x1a$.glm3.ops.v1.ListAuditEventsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'glm3.ops.v1.ops_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ALERTEVENTTYPE']._serialized_start=2698
-  _globals['_ALERTEVENTTYPE']._serialized_end=2938
-  _globals['_CHECKHEALTHREQUEST']._serialized_start=191
-  _globals['_CHECKHEALTHREQUEST']._serialized_end=246
-  _globals['_CHECKHEALTHRESPONSE']._serialized_start=248
-  _globals['_CHECKHEALTHRESPONSE']._serialized_end=369
-  _globals['_WATCHHEALTHREQUEST']._serialized_start=371
-  _globals['_WATCHHEALTHREQUEST']._serialized_end=464
-  _globals['_HEARTBEAT']._serialized_start=466
-  _globals['_HEARTBEAT']._serialized_end=575
-  _globals['_WATCHHEALTHRESPONSE']._serialized_start=577
-  _globals['_WATCHHEALTHRESPONSE']._serialized_end=702
-  _globals['_DIAGNOSEREQUEST']._serialized_start=704
-  _globals['_DIAGNOSEREQUEST']._serialized_end=801
-  _globals['_DIAGNOSERESPONSE']._serialized_start=803
-  _globals['_DIAGNOSERESPONSE']._serialized_end=864
-  _globals['_RESOLVEREQUEST']._serialized_start=867
-  _globals['_RESOLVEREQUEST']._serialized_end=1000
-  _globals['_RESOLVERESPONSE']._serialized_start=1002
-  _globals['_RESOLVERESPONSE']._serialized_end=1114
-  _globals['_LISTRUNBOOKSREQUEST']._serialized_start=1116
-  _globals['_LISTRUNBOOKSREQUEST']._serialized_end=1157
-  _globals['_LISTRUNBOOKSRESPONSE']._serialized_start=1159
-  _globals['_LISTRUNBOOKSRESPONSE']._serialized_end=1221
-  _globals['_LISTALERTSREQUEST']._serialized_start=1224
-  _globals['_LISTALERTSREQUEST']._serialized_end=1384
-  _globals['_LISTALERTSRESPONSE']._serialized_start=1386
-  _globals['_LISTALERTSRESPONSE']._serialized_end=1467
-  _globals['_WATCHALERTSREQUEST']._serialized_start=1469
-  _globals['_WATCHALERTSREQUEST']._serialized_end=1558
-  _globals['_ALERTEVENT']._serialized_start=1560
-  _globals['_ALERTEVENT']._serialized_end=1650
-  _globals['_WATCHALERTSRESPONSE']._serialized_start=1652
-  _globals['_WATCHALERTSRESPONSE']._serialized_end=1724
-  _globals['_ACKNOWLEDGEALERTREQUEST']._serialized_start=1726
-  _globals['_ACKNOWLEDGEALERTREQUEST']._serialized_end=1811
-  _globals['_ACKNOWLEDGEALERTRESPONSE']._serialized_start=1813
-  _globals['_ACKNOWLEDGEALERTRESPONSE']._serialized_end=1874
-  _globals['_RECORDRESOLUTIONREQUEST']._serialized_start=1876
-  _globals['_RECORDRESOLUTIONREQUEST']._serialized_end=1951
-  _globals['_RECORDRESOLUTIONRESPONSE']._serialized_start=1953
-  _globals['_RECORDRESOLUTIONRESPONSE']._serialized_end=2029
-  _globals['_FINDSIMILARISSUESREQUEST']._serialized_start=2031
-  _globals['_FINDSIMILARISSUESREQUEST']._serialized_end=2130
-  _globals['_FINDSIMILARISSUESRESPONSE']._serialized_start=2132
-  _globals['_FINDSIMILARISSUESRESPONSE']._serialized_end=2202
-  _globals['_GETAGENTSTATUSREQUEST']._serialized_start=2204
-  _globals['_GETAGENTSTATUSREQUEST']._serialized_end=2227
-  _globals['_GETAGENTSTATUSRESPONSE']._serialized_start=2230
-  _globals['_GETAGENTSTATUSRESPONSE']._serialized_end=2358
-  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=2361
-  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=2600
-  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=2602
-  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=2695
-  _globals['_OPSSERVICE']._serialized_start=2941
-  _globals['_OPSSERVICE']._serialized_end=3989
+  _globals['_ALERTEVENTTYPE']._serialized_start=2730
+  _globals['_ALERTEVENTTYPE']._serialized_end=2970
+  _globals['_CHECKHEALTHREQUEST']._serialized_start=223
+  _globals['_CHECKHEALTHREQUEST']._serialized_end=278
+  _globals['_CHECKHEALTHRESPONSE']._serialized_start=280
+  _globals['_CHECKHEALTHRESPONSE']._serialized_end=401
+  _globals['_WATCHHEALTHREQUEST']._serialized_start=403
+  _globals['_WATCHHEALTHREQUEST']._serialized_end=496
+  _globals['_HEARTBEAT']._serialized_start=498
+  _globals['_HEARTBEAT']._serialized_end=607
+  _globals['_WATCHHEALTHRESPONSE']._serialized_start=609
+  _globals['_WATCHHEALTHRESPONSE']._serialized_end=734
+  _globals['_DIAGNOSEREQUEST']._serialized_start=736
+  _globals['_DIAGNOSEREQUEST']._serialized_end=833
+  _globals['_DIAGNOSERESPONSE']._serialized_start=835
+  _globals['_DIAGNOSERESPONSE']._serialized_end=896
+  _globals['_RESOLVEREQUEST']._serialized_start=899
+  _globals['_RESOLVEREQUEST']._serialized_end=1032
+  _globals['_RESOLVERESPONSE']._serialized_start=1034
+  _globals['_RESOLVERESPONSE']._serialized_end=1146
+  _globals['_LISTRUNBOOKSREQUEST']._serialized_start=1148
+  _globals['_LISTRUNBOOKSREQUEST']._serialized_end=1189
+  _globals['_LISTRUNBOOKSRESPONSE']._serialized_start=1191
+  _globals['_LISTRUNBOOKSRESPONSE']._serialized_end=1253
+  _globals['_LISTALERTSREQUEST']._serialized_start=1256
+  _globals['_LISTALERTSREQUEST']._serialized_end=1416
+  _globals['_LISTALERTSRESPONSE']._serialized_start=1418
+  _globals['_LISTALERTSRESPONSE']._serialized_end=1499
+  _globals['_WATCHALERTSREQUEST']._serialized_start=1501
+  _globals['_WATCHALERTSREQUEST']._serialized_end=1590
+  _globals['_ALERTEVENT']._serialized_start=1592
+  _globals['_ALERTEVENT']._serialized_end=1682
+  _globals['_WATCHALERTSRESPONSE']._serialized_start=1684
+  _globals['_WATCHALERTSRESPONSE']._serialized_end=1756
+  _globals['_ACKNOWLEDGEALERTREQUEST']._serialized_start=1758
+  _globals['_ACKNOWLEDGEALERTREQUEST']._serialized_end=1843
+  _globals['_ACKNOWLEDGEALERTRESPONSE']._serialized_start=1845
+  _globals['_ACKNOWLEDGEALERTRESPONSE']._serialized_end=1906
+  _globals['_RECORDRESOLUTIONREQUEST']._serialized_start=1908
+  _globals['_RECORDRESOLUTIONREQUEST']._serialized_end=1983
+  _globals['_RECORDRESOLUTIONRESPONSE']._serialized_start=1985
+  _globals['_RECORDRESOLUTIONRESPONSE']._serialized_end=2061
+  _globals['_FINDSIMILARISSUESREQUEST']._serialized_start=2063
+  _globals['_FINDSIMILARISSUESREQUEST']._serialized_end=2162
+  _globals['_FINDSIMILARISSUESRESPONSE']._serialized_start=2164
+  _globals['_FINDSIMILARISSUESRESPONSE']._serialized_end=2234
+  _globals['_GETAGENTSTATUSREQUEST']._serialized_start=2236
+  _globals['_GETAGENTSTATUSREQUEST']._serialized_end=2259
+  _globals['_GETAGENTSTATUSRESPONSE']._serialized_start=2262
+  _globals['_GETAGENTSTATUSRESPONSE']._serialized_end=2390
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_start=2393
+  _globals['_LISTAUDITEVENTSREQUEST']._serialized_end=2632
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_start=2634
+  _globals['_LISTAUDITEVENTSRESPONSE']._serialized_end=2727
+  _globals['_OPSSERVICE']._serialized_start=2973
+  _globals['_OPSSERVICE']._serialized_end=4021
 # @@protoc_insertion_point(module_scope)

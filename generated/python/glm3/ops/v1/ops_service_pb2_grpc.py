@@ -32,6 +32,8 @@ class OpsServiceStub:
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+    Both detail types are declared in `google/rpc/error_details.proto`, imported here so that a client that
+    knows the service only by reflection can decode them.
 
     Access: once the server is configured with authentication, every call carries a bearer token
     (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
@@ -115,6 +117,8 @@ class OpsServiceServicer:
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+    Both detail types are declared in `google/rpc/error_details.proto`, imported here so that a client that
+    knows the service only by reflection can decode them.
 
     Access: once the server is configured with authentication, every call carries a bearer token
     (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
@@ -301,6 +305,8 @@ class OpsService:
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+    Both detail types are declared in `google/rpc/error_details.proto`, imported here so that a client that
+    knows the service only by reflection can decode them.
 
     Access: once the server is configured with authentication, every call carries a bearer token
     (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is

@@ -33,6 +33,8 @@ class OpsServiceStub:
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+    Both detail types are declared in `google/rpc/error_details.proto`, imported here so that a client that
+    knows the service only by reflection can decode them.
 
     Access: once the server is configured with authentication, every call carries a bearer token
     (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
@@ -106,6 +108,8 @@ class OpsServiceAsyncStub(OpsServiceStub):
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+    Both detail types are declared in `google/rpc/error_details.proto`, imported here so that a client that
+    knows the service only by reflection can decode them.
 
     Access: once the server is configured with authentication, every call carries a bearer token
     (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is
@@ -175,6 +179,8 @@ class OpsServiceServicer(metaclass=_abc_1.ABCMeta):
     Errors follow the gRPC rich error model: `google.rpc.ErrorInfo` (domain `glm3`) and, for invalid input,
     `google.rpc.BadRequest` field violations. Unknown runbooks or alerts are `NOT_FOUND`; unknown service names
     in a request are `INVALID_ARGUMENT` with one field violation per name (reason `UNKNOWN_SERVICE`).
+    Both detail types are declared in `google/rpc/error_details.proto`, imported here so that a client that
+    knows the service only by reflection can decode them.
 
     Access: once the server is configured with authentication, every call carries a bearer token
     (`authorization: Bearer ...`) or a client certificate; no credential or an unknown one is

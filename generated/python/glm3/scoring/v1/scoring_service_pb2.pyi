@@ -576,6 +576,58 @@ class GetCandidateResponse(_message.Message):
 Global___GetCandidateResponse: _TypeAlias = GetCandidateResponse  # noqa: Y015
 
 @_typing.final
+class GetSignalRequest(_message.Message):
+    """Request of `GetSignal`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIGNAL_ID_FIELD_NUMBER: _builtins.int
+    signal_id: _builtins.str
+    """A `Signal.id` (a candidate's `signal_id`). Required."""
+    def __init__(
+        self,
+        *,
+        signal_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["signal_id", b"signal_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSignalRequest: _TypeAlias = GetSignalRequest  # noqa: Y015
+
+@_typing.final
+class GetSignalResponse(_message.Message):
+    """Response of `GetSignal`."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SIGNAL_FIELD_NUMBER: _builtins.int
+    RECEIVED_AT_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def signal(self) -> _signal_pb2.Signal:
+        """The signal as stored; `timestamp` is the time the server received it when the producer sent none."""
+
+    @_builtins.property
+    def received_at(self) -> _timestamp_pb2.Timestamp:
+        """When the server received it (UTC)."""
+
+    def __init__(
+        self,
+        *,
+        signal: _signal_pb2.Signal | None = ...,
+        received_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["received_at", b"received_at", "signal", b"signal"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["received_at", b"received_at", "signal", b"signal"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetSignalResponse: _TypeAlias = GetSignalResponse  # noqa: Y015
+
+@_typing.final
 class ListCandidatesRequest(_message.Message):
     """Request of `ListCandidates`. Filters combine with AND; an unset filter matches everything. Only the
     latest version of each signal's candidate is listed.
@@ -1010,6 +1062,7 @@ class ScoringHealth(_message.Message):
     SERVICE_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
     BRAIN_CONNECTED_FIELD_NUMBER: _builtins.int
+    LLM_CONFIGURED_FIELD_NUMBER: _builtins.int
     QUEUE_SIZE_FIELD_NUMBER: _builtins.int
     STORE_REACHABLE_FIELD_NUMBER: _builtins.int
     STORAGE_PROBLEM_FIELD_NUMBER: _builtins.int
@@ -1021,6 +1074,10 @@ class ScoringHealth(_message.Message):
     """Server version."""
     brain_connected: _builtins.bool
     """Whether the LLM (the seed's "brain") answered its last call; false when no LLM is configured."""
+    llm_configured: _builtins.bool
+    """Whether an LLM is configured (`llm.base_url` and `llm.model`): with `brain_connected` false, it is
+    configured but failing (each signal gets the labelled heuristic fallback).
+    """
     queue_size: _builtins.int
     """Signals received and not yet answered, over all RPCs."""
     store_reachable: _builtins.bool
@@ -1036,13 +1093,14 @@ class ScoringHealth(_message.Message):
         service: _builtins.str = ...,
         version: _builtins.str = ...,
         brain_connected: _builtins.bool = ...,
+        llm_configured: _builtins.bool = ...,
         queue_size: _builtins.int = ...,
         store_reachable: _builtins.bool = ...,
         storage_problem: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["brain_connected", b"brain_connected", "queue_size", b"queue_size", "service", b"service", "status", b"status", "storage_problem", b"storage_problem", "store_reachable", b"store_reachable", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["brain_connected", b"brain_connected", "llm_configured", b"llm_configured", "queue_size", b"queue_size", "service", b"service", "status", b"status", "storage_problem", b"storage_problem", "store_reachable", b"store_reachable", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

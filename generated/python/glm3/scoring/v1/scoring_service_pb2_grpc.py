@@ -30,7 +30,9 @@ class ScoringServiceStub:
 
     Errors follow the gRPC rich error model: the status carries a `google.rpc.ErrorInfo` (domain `glm3`,
     an UPPER_SNAKE `reason`) and, for invalid input, a `google.rpc.BadRequest` with one field violation per
-    problem (field paths such as `signal.title` or `signals[3].engagement`).
+    problem (field paths such as `signal.title` or `signals[3].engagement`). Both are declared in
+    `google/rpc/error_details.proto`, imported here so that a client that knows the service only by
+    reflection can decode them (also in the per-item `google.rpc.Status` of batches and streams).
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
@@ -73,6 +75,11 @@ class ScoringServiceStub:
                 request_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetCandidateRequest.SerializeToString,
                 response_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetCandidateResponse.FromString,
                 _registered_method=True)
+        self.GetSignal = channel.unary_unary(
+                '/glm3.scoring.v1.ScoringService/GetSignal',
+                request_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetSignalRequest.SerializeToString,
+                response_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetSignalResponse.FromString,
+                _registered_method=True)
         self.ListCandidates = channel.unary_unary(
                 '/glm3.scoring.v1.ScoringService/ListCandidates',
                 request_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.ListCandidatesRequest.SerializeToString,
@@ -105,7 +112,9 @@ class ScoringServiceServicer:
 
     Errors follow the gRPC rich error model: the status carries a `google.rpc.ErrorInfo` (domain `glm3`,
     an UPPER_SNAKE `reason`) and, for invalid input, a `google.rpc.BadRequest` with one field violation per
-    problem (field paths such as `signal.title` or `signals[3].engagement`).
+    problem (field paths such as `signal.title` or `signals[3].engagement`). Both are declared in
+    `google/rpc/error_details.proto`, imported here so that a client that knows the service only by
+    reflection can decode them (also in the per-item `google.rpc.Status` of batches and streams).
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
@@ -166,6 +175,15 @@ class ScoringServiceServicer:
 
     def GetCandidate(self, request, context):
         """Returns one stored candidate by candidate id or by signal id (its latest version).
+        Role: `reader`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSignal(self, request, context):
+        """Returns a signal as it was stored when received (author, engagement, raw content, comments...): the
+        latest one received with that id. An unknown id is `NOT_FOUND` (reason `SIGNAL_NOT_FOUND`).
         Role: `reader`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -241,6 +259,11 @@ def add_ScoringServiceServicer_to_server(servicer, server):
                     request_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetCandidateRequest.FromString,
                     response_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetCandidateResponse.SerializeToString,
             ),
+            'GetSignal': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSignal,
+                    request_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetSignalRequest.FromString,
+                    response_serializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetSignalResponse.SerializeToString,
+            ),
             'ListCandidates': grpc.unary_unary_rpc_method_handler(
                     servicer.ListCandidates,
                     request_deserializer=glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.ListCandidatesRequest.FromString,
@@ -279,7 +302,9 @@ class ScoringService:
 
     Errors follow the gRPC rich error model: the status carries a `google.rpc.ErrorInfo` (domain `glm3`,
     an UPPER_SNAKE `reason`) and, for invalid input, a `google.rpc.BadRequest` with one field violation per
-    problem (field paths such as `signal.title` or `signals[3].engagement`).
+    problem (field paths such as `signal.title` or `signals[3].engagement`). Both are declared in
+    `google/rpc/error_details.proto`, imported here so that a client that knows the service only by
+    reflection can decode them (also in the per-item `google.rpc.Status` of batches and streams).
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
@@ -416,6 +441,33 @@ class ScoringService:
             '/glm3.scoring.v1.ScoringService/GetCandidate',
             glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetCandidateRequest.SerializeToString,
             glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetCandidateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSignal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/glm3.scoring.v1.ScoringService/GetSignal',
+            glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetSignalRequest.SerializeToString,
+            glm3_dot_scoring_dot_v1_dot_scoring__service__pb2.GetSignalResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -31,7 +31,9 @@ class ScoringServiceStub:
 
     Errors follow the gRPC rich error model: the status carries a `google.rpc.ErrorInfo` (domain `glm3`,
     an UPPER_SNAKE `reason`) and, for invalid input, a `google.rpc.BadRequest` with one field violation per
-    problem (field paths such as `signal.title` or `signals[3].engagement`).
+    problem (field paths such as `signal.title` or `signals[3].engagement`). Both are declared in
+    `google/rpc/error_details.proto`, imported here so that a client that knows the service only by
+    reflection can decode them (also in the per-item `google.rpc.Status` of batches and streams).
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
@@ -82,6 +84,11 @@ class ScoringServiceStub:
     """Returns one stored candidate by candidate id or by signal id (its latest version).
     Role: `reader`.
     """
+    GetSignal: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.GetSignalRequest, _scoring_service_pb2.GetSignalResponse]
+    """Returns a signal as it was stored when received (author, engagement, raw content, comments...): the
+    latest one received with that id. An unknown id is `NOT_FOUND` (reason `SIGNAL_NOT_FOUND`).
+    Role: `reader`.
+    """
     ListCandidates: _grpc.UnaryUnaryMultiCallable[_scoring_service_pb2.ListCandidatesRequest, _scoring_service_pb2.ListCandidatesResponse]
     """Lists stored candidates with filters and ordering, paged (AIP-158).
     Role: `reader`.
@@ -110,7 +117,9 @@ class ScoringServiceAsyncStub(ScoringServiceStub):
 
     Errors follow the gRPC rich error model: the status carries a `google.rpc.ErrorInfo` (domain `glm3`,
     an UPPER_SNAKE `reason`) and, for invalid input, a `google.rpc.BadRequest` with one field violation per
-    problem (field paths such as `signal.title` or `signals[3].engagement`).
+    problem (field paths such as `signal.title` or `signals[3].engagement`). Both are declared in
+    `google/rpc/error_details.proto`, imported here so that a client that knows the service only by
+    reflection can decode them (also in the per-item `google.rpc.Status` of batches and streams).
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
@@ -158,6 +167,11 @@ class ScoringServiceAsyncStub(ScoringServiceStub):
     """Returns one stored candidate by candidate id or by signal id (its latest version).
     Role: `reader`.
     """
+    GetSignal: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.GetSignalRequest, _scoring_service_pb2.GetSignalResponse]  # type: ignore[assignment]
+    """Returns a signal as it was stored when received (author, engagement, raw content, comments...): the
+    latest one received with that id. An unknown id is `NOT_FOUND` (reason `SIGNAL_NOT_FOUND`).
+    Role: `reader`.
+    """
     ListCandidates: _aio.UnaryUnaryMultiCallable[_scoring_service_pb2.ListCandidatesRequest, _scoring_service_pb2.ListCandidatesResponse]  # type: ignore[assignment]
     """Lists stored candidates with filters and ordering, paged (AIP-158).
     Role: `reader`.
@@ -185,7 +199,9 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
 
     Errors follow the gRPC rich error model: the status carries a `google.rpc.ErrorInfo` (domain `glm3`,
     an UPPER_SNAKE `reason`) and, for invalid input, a `google.rpc.BadRequest` with one field violation per
-    problem (field paths such as `signal.title` or `signals[3].engagement`).
+    problem (field paths such as `signal.title` or `signals[3].engagement`). Both are declared in
+    `google/rpc/error_details.proto`, imported here so that a client that knows the service only by
+    reflection can decode them (also in the per-item `google.rpc.Status` of batches and streams).
 
     Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
     refused with `RESOURCE_EXHAUSTED`.
@@ -259,6 +275,17 @@ class ScoringServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_scoring_service_pb2.GetCandidateResponse, _abc.Awaitable[_scoring_service_pb2.GetCandidateResponse]]:
         """Returns one stored candidate by candidate id or by signal id (its latest version).
+        Role: `reader`.
+        """
+
+    @_abc_1.abstractmethod
+    def GetSignal(
+        self,
+        request: _scoring_service_pb2.GetSignalRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_scoring_service_pb2.GetSignalResponse, _abc.Awaitable[_scoring_service_pb2.GetSignalResponse]]:
+        """Returns a signal as it was stored when received (author, engagement, raw content, comments...): the
+        latest one received with that id. An unknown id is `NOT_FOUND` (reason `SIGNAL_NOT_FOUND`).
         Role: `reader`.
         """
 

@@ -12,6 +12,7 @@ import type { Signal } from "./signal_pb.js";
 import { file_glm3_scoring_v1_signal } from "./signal_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_rpc_error_details } from "../../../google/rpc/error_details_pb.js";
 import type { Status } from "../../../google/rpc/status_pb.js";
 import { file_google_rpc_status } from "../../../google/rpc/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -20,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file glm3/scoring/v1/scoring_service.proto.
  */
 export const file_glm3_scoring_v1_scoring_service: GenFile = /*@__PURE__*/
-  fileDesc("CiVnbG0zL3Njb3JpbmcvdjEvc2NvcmluZ19zZXJ2aWNlLnByb3RvEg9nbG0zLnNjb3JpbmcudjEieAoMU2NvcmVSZXF1ZXN0EicKBnNpZ25hbBgBIAEoCzIXLmdsbTMuc2NvcmluZy52MS5TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCJtCg1TY29yZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSMwoJY2FuZGlkYXRlGAIgASgLMiAuZ2xtMy5zY29yaW5nLnYxLlNjb3JlZENhbmRpZGF0ZRIWCg5hbHJlYWR5X3Njb3JlZBgDIAEoCCJ+ChFCYXRjaFNjb3JlUmVxdWVzdBIoCgdzaWduYWxzGAEgAygLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbBIuCgZjb25maWcYAiABKAsyHi5nbG0zLnNjb3JpbmcudjEuU2NvcmluZ0NvbmZpZxIPCgdyZXNjb3JlGAMgASgIIlEKCUl0ZW1FcnJvchINCgVpbmRleBgBIAEoAxIRCglzaWduYWxfaWQYAiABKAkSIgoGc3RhdHVzGAMgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXMiqgEKEkJhdGNoU2NvcmVSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEjQKCmNhbmRpZGF0ZXMYAiADKAsyIC5nbG0zLnNjb3JpbmcudjEuU2NvcmVkQ2FuZGlkYXRlEioKBmVycm9ycxgDIAMoCzIaLmdsbTMuc2NvcmluZy52MS5JdGVtRXJyb3ISEQoJcHJvY2Vzc2VkGAQgASgFEg4KBmZhaWxlZBgFIAEoBSJMChJTY29yZVN0cmVhbVJlcXVlc3QSLQoFYmF0Y2gYASABKAsyHC5nbG0zLnNjb3JpbmcudjEuU2lnbmFsQmF0Y2hIAEIHCgVmcmFtZSJ8CgtTaWduYWxCYXRjaBIsCgVpdGVtcxgBIAMoCzIdLmdsbTMuc2NvcmluZy52MS5TdHJlYW1TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCJPCgxTdHJlYW1TaWduYWwSFgoOY29ycmVsYXRpb25faWQYASABKAkSJwoGc2lnbmFsGAIgASgLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbCJQChNTY29yZVN0cmVhbVJlc3BvbnNlEjAKB3Jlc3VsdHMYASABKAsyHS5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXN1bHRzSABCBwoFZnJhbWUiPQoMU2NvcmVSZXN1bHRzEi0KB3Jlc3VsdHMYASADKAsyHC5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXN1bHQitgEKC1Njb3JlUmVzdWx0EhYKDmNvcnJlbGF0aW9uX2lkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEjUKCWNhbmRpZGF0ZRgDIAEoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGVIABIjCgVlcnJvchgEIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSAASFgoOYWxyZWFkeV9zY29yZWQYBSABKAhCCQoHb3V0Y29tZSJ/ChJTY29yZVVwbG9hZFJlcXVlc3QSKAoHc2lnbmFscxgBIAMoCzIXLmdsbTMuc2NvcmluZy52MS5TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCL8AQoTU2NvcmVVcGxvYWRSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEioKBmVycm9ycxgCIAMoCzIaLmdsbTMuc2NvcmluZy52MS5JdGVtRXJyb3ISEQoJcHJvY2Vzc2VkGAMgASgDEg4KBmZhaWxlZBgEIAEoAxJPCg52ZXJkaWN0X2NvdW50cxgFIAMoCzI3LmdsbTMuc2NvcmluZy52MS5TY29yZVVwbG9hZFJlc3BvbnNlLlZlcmRpY3RDb3VudHNFbnRyeRo0ChJWZXJkaWN0Q291bnRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJCChNHZXRDYW5kaWRhdGVSZXF1ZXN0EgwKAmlkGAEgASgJSAASEwoJc2lnbmFsX2lkGAIgASgJSABCCAoGbG9va3VwIksKFEdldENhbmRpZGF0ZVJlc3BvbnNlEjMKCWNhbmRpZGF0ZRgBIAEoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGUilgMKFUxpc3RDYW5kaWRhdGVzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIqCgh2ZXJkaWN0cxgDIAMoDjIYLmdsbTMuc2NvcmluZy52MS5WZXJkaWN0Eh4KEW1pbl9vdmVyYWxsX3Njb3JlGAQgASgBSACIAQESHgoRbWF4X292ZXJhbGxfc2NvcmUYBSABKAFIAYgBARIOCgZzb3VyY2UYBiABKAkSEAoIY2F0ZWdvcnkYByABKAkSCwoDdGFnGAggASgJEi4KCnN0YXJ0X3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghvcmRlcl9ieRgLIAEoDjIfLmdsbTMuc2NvcmluZy52MS5DYW5kaWRhdGVPcmRlckIUChJfbWluX292ZXJhbGxfc2NvcmVCFAoSX21heF9vdmVyYWxsX3Njb3JlInsKFkxpc3RDYW5kaWRhdGVzUmVzcG9uc2USNAoKY2FuZGlkYXRlcxgBIAMoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAMiYwoXU2VhcmNoQ2FuZGlkYXRlc1JlcXVlc3QSDQoFcXVlcnkYASABKAkSDQoFbGltaXQYAiABKAUSKgoIdmVyZGljdHMYAyADKA4yGC5nbG0zLnNjb3JpbmcudjEuVmVyZGljdCJTCglTZWFyY2hIaXQSMwoJY2FuZGlkYXRlGAEgASgLMiAuZ2xtMy5zY29yaW5nLnYxLlNjb3JlZENhbmRpZGF0ZRIRCglyZWxldmFuY2UYAiABKAEiUgoYU2VhcmNoQ2FuZGlkYXRlc1Jlc3BvbnNlEigKBGhpdHMYASADKAsyGi5nbG0zLnNjb3JpbmcudjEuU2VhcmNoSGl0EgwKBG1vZGUYAiABKAki4gEKFVN1Ym1pdEZlZWRiYWNrUmVxdWVzdBIUCgxjYW5kaWRhdGVfaWQYASABKAkSHAoPdmVyZGljdF9jb3JyZWN0GAIgASgISACIAQESMgoQZXhwZWN0ZWRfdmVyZGljdBgDIAEoDjIYLmdsbTMuc2NvcmluZy52MS5WZXJkaWN0EhYKDmFjdHVhbF9vdXRjb21lGAQgASgJEg4KBnJhdGluZxgFIAEoBRIPCgdjb21tZW50GAYgASgJEhQKDHN1Ym1pdHRlZF9ieRgHIAEoCUISChBfdmVyZGljdF9jb3JyZWN0IpACCghGZWVkYmFjaxIKCgJpZBgBIAEoCRItCgl0aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNhbmRpZGF0ZV9pZBgDIAEoCRIcCg92ZXJkaWN0X2NvcnJlY3QYBCABKAhIAIgBARIyChBleHBlY3RlZF92ZXJkaWN0GAUgASgOMhguZ2xtMy5zY29yaW5nLnYxLlZlcmRpY3QSFgoOYWN0dWFsX291dGNvbWUYBiABKAkSDgoGcmF0aW5nGAcgASgFEg8KB2NvbW1lbnQYCCABKAkSFAoMc3VibWl0dGVkX2J5GAkgASgJQhIKEF92ZXJkaWN0X2NvcnJlY3QiRQoWU3VibWl0RmVlZGJhY2tSZXNwb25zZRIrCghmZWVkYmFjaxgBIAEoCzIZLmdsbTMuc2NvcmluZy52MS5GZWVkYmFjayJ2ChZHZXRTY29yaW5nU3RhdHNSZXF1ZXN0Ei4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI+Cg9IaXN0b2dyYW1CdWNrZXQSDQoFbG93ZXIYASABKAESDQoFdXBwZXIYAiABKAESDQoFY291bnQYAyABKAMiTwoOTGF0ZW5jeVN1bW1hcnkSDgoGcDUwX21zGAEgASgBEg4KBnA5MF9tcxgCIAEoARIOCgZwOTlfbXMYAyABKAESDQoFY291bnQYBCABKAMioAEKDVNjb3JpbmdIZWFsdGgSDgoGc3RhdHVzGAEgASgJEg8KB3NlcnZpY2UYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIXCg9icmFpbl9jb25uZWN0ZWQYBCABKAgSEgoKcXVldWVfc2l6ZRgFIAEoAxIXCg9zdG9yZV9yZWFjaGFibGUYBiABKAgSFwoPc3RvcmFnZV9wcm9ibGVtGAcgASgJIpwFChdHZXRTY29yaW5nU3RhdHNSZXNwb25zZRIYChBjYW5kaWRhdGVzX3RvdGFsGAEgASgDElMKDnZlcmRpY3RfY291bnRzGAIgAygLMjsuZ2xtMy5zY29yaW5nLnYxLkdldFNjb3JpbmdTdGF0c1Jlc3BvbnNlLlZlcmRpY3RDb3VudHNFbnRyeRJRCg1zY29yZXJfY291bnRzGAMgAygLMjouZ2xtMy5zY29yaW5nLnYxLkdldFNjb3JpbmdTdGF0c1Jlc3BvbnNlLlNjb3JlckNvdW50c0VudHJ5EjwKEnNjb3JlX2Rpc3RyaWJ1dGlvbhgEIAMoCzIgLmdsbTMuc2NvcmluZy52MS5IaXN0b2dyYW1CdWNrZXQSGgoSbWVhbl9vdmVyYWxsX3Njb3JlGAUgASgBEhYKDmZlZWRiYWNrX2NvdW50GAYgASgDEh8KF2ZlZWRiYWNrX2FncmVlbWVudF9yYXRlGAcgASgBEjgKD3Njb3JpbmdfbGF0ZW5jeRgIIAEoCzIfLmdsbTMuc2NvcmluZy52MS5MYXRlbmN5U3VtbWFyeRIRCglsbG1fY2FsbHMYCSABKAMSFQoNbGxtX2ZhbGxiYWNrcxgKIAEoAxIuCgZoZWFsdGgYCyABKAsyHi5nbG0zLnNjb3JpbmcudjEuU2NvcmluZ0hlYWx0aBITCgtsbG1fc2tpcHBlZBgMIAEoAxIYChBsbG1fY2lyY3VpdF9vcGVuGA0gASgIGjQKElZlcmRpY3RDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAM6AjgBGjMKEVNjb3JlckNvdW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAzoCOAEi7wEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJcHJpbmNpcGFsGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoIb3V0Y29tZXMYByADKA4yGy5nbG0zLmF1ZGl0LnYxLkF1ZGl0T3V0Y29tZSJdChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIpCgZldmVudHMYASADKAsyGS5nbG0zLmF1ZGl0LnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKq0BCg5DYW5kaWRhdGVPcmRlchIfChtDQU5ESURBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIdChlDQU5ESURBVEVfT1JERVJfVElNRV9ERVNDEAESHAoYQ0FORElEQVRFX09SREVSX1RJTUVfQVNDEAISHgoaQ0FORElEQVRFX09SREVSX1NDT1JFX0RFU0MQAxIdChlDQU5ESURBVEVfT1JERVJfU0NPUkVfQVNDEAQywQcKDlNjb3JpbmdTZXJ2aWNlEkYKBVNjb3JlEh0uZ2xtMy5zY29yaW5nLnYxLlNjb3JlUmVxdWVzdBoeLmdsbTMuc2NvcmluZy52MS5TY29yZVJlc3BvbnNlElUKCkJhdGNoU2NvcmUSIi5nbG0zLnNjb3JpbmcudjEuQmF0Y2hTY29yZVJlcXVlc3QaIy5nbG0zLnNjb3JpbmcudjEuQmF0Y2hTY29yZVJlc3BvbnNlElwKC1Njb3JlU3RyZWFtEiMuZ2xtMy5zY29yaW5nLnYxLlNjb3JlU3RyZWFtUmVxdWVzdBokLmdsbTMuc2NvcmluZy52MS5TY29yZVN0cmVhbVJlc3BvbnNlKAEwARJaCgtTY29yZVVwbG9hZBIjLmdsbTMuc2NvcmluZy52MS5TY29yZVVwbG9hZFJlcXVlc3QaJC5nbG0zLnNjb3JpbmcudjEuU2NvcmVVcGxvYWRSZXNwb25zZSgBElsKDEdldENhbmRpZGF0ZRIkLmdsbTMuc2NvcmluZy52MS5HZXRDYW5kaWRhdGVSZXF1ZXN0GiUuZ2xtMy5zY29yaW5nLnYxLkdldENhbmRpZGF0ZVJlc3BvbnNlEmEKDkxpc3RDYW5kaWRhdGVzEiYuZ2xtMy5zY29yaW5nLnYxLkxpc3RDYW5kaWRhdGVzUmVxdWVzdBonLmdsbTMuc2NvcmluZy52MS5MaXN0Q2FuZGlkYXRlc1Jlc3BvbnNlEmcKEFNlYXJjaENhbmRpZGF0ZXMSKC5nbG0zLnNjb3JpbmcudjEuU2VhcmNoQ2FuZGlkYXRlc1JlcXVlc3QaKS5nbG0zLnNjb3JpbmcudjEuU2VhcmNoQ2FuZGlkYXRlc1Jlc3BvbnNlEmEKDlN1Ym1pdEZlZWRiYWNrEiYuZ2xtMy5zY29yaW5nLnYxLlN1Ym1pdEZlZWRiYWNrUmVxdWVzdBonLmdsbTMuc2NvcmluZy52MS5TdWJtaXRGZWVkYmFja1Jlc3BvbnNlEmQKD0dldFNjb3JpbmdTdGF0cxInLmdsbTMuc2NvcmluZy52MS5HZXRTY29yaW5nU3RhdHNSZXF1ZXN0GiguZ2xtMy5zY29yaW5nLnYxLkdldFNjb3JpbmdTdGF0c1Jlc3BvbnNlEmQKD0xpc3RBdWRpdEV2ZW50cxInLmdsbTMuc2NvcmluZy52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiguZ2xtMy5zY29yaW5nLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlQtABChNjb20uZ2xtMy5zY29yaW5nLnYxQhNTY29yaW5nU2VydmljZVByb3RvUAFaRmdpdGh1Yi5jb20vZ2xtMy9zaWduYWwtc2VydmljZXMvZ2VuZXJhdGVkL2dvL2dsbTMvc2NvcmluZy92MTtzY29yaW5ndjGiAgNHU1iqAg9HbG0zLlNjb3JpbmcuVjHKAg9HbG0zXFNjb3JpbmdcVjHiAhtHbG0zXFNjb3JpbmdcVjFcR1BCTWV0YWRhdGHqAhFHbG0zOjpTY29yaW5nOjpWMWIGcHJvdG8z", [file_glm3_audit_v1_audit, file_glm3_scoring_v1_candidate, file_glm3_scoring_v1_signal, file_google_protobuf_timestamp, file_google_rpc_status]);
+  fileDesc("CiVnbG0zL3Njb3JpbmcvdjEvc2NvcmluZ19zZXJ2aWNlLnByb3RvEg9nbG0zLnNjb3JpbmcudjEieAoMU2NvcmVSZXF1ZXN0EicKBnNpZ25hbBgBIAEoCzIXLmdsbTMuc2NvcmluZy52MS5TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCJtCg1TY29yZVJlc3BvbnNlEg8KB3N1Y2Nlc3MYASABKAgSMwoJY2FuZGlkYXRlGAIgASgLMiAuZ2xtMy5zY29yaW5nLnYxLlNjb3JlZENhbmRpZGF0ZRIWCg5hbHJlYWR5X3Njb3JlZBgDIAEoCCJ+ChFCYXRjaFNjb3JlUmVxdWVzdBIoCgdzaWduYWxzGAEgAygLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbBIuCgZjb25maWcYAiABKAsyHi5nbG0zLnNjb3JpbmcudjEuU2NvcmluZ0NvbmZpZxIPCgdyZXNjb3JlGAMgASgIIlEKCUl0ZW1FcnJvchINCgVpbmRleBgBIAEoAxIRCglzaWduYWxfaWQYAiABKAkSIgoGc3RhdHVzGAMgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXMiqgEKEkJhdGNoU2NvcmVSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEjQKCmNhbmRpZGF0ZXMYAiADKAsyIC5nbG0zLnNjb3JpbmcudjEuU2NvcmVkQ2FuZGlkYXRlEioKBmVycm9ycxgDIAMoCzIaLmdsbTMuc2NvcmluZy52MS5JdGVtRXJyb3ISEQoJcHJvY2Vzc2VkGAQgASgFEg4KBmZhaWxlZBgFIAEoBSJMChJTY29yZVN0cmVhbVJlcXVlc3QSLQoFYmF0Y2gYASABKAsyHC5nbG0zLnNjb3JpbmcudjEuU2lnbmFsQmF0Y2hIAEIHCgVmcmFtZSJ8CgtTaWduYWxCYXRjaBIsCgVpdGVtcxgBIAMoCzIdLmdsbTMuc2NvcmluZy52MS5TdHJlYW1TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCJPCgxTdHJlYW1TaWduYWwSFgoOY29ycmVsYXRpb25faWQYASABKAkSJwoGc2lnbmFsGAIgASgLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbCJQChNTY29yZVN0cmVhbVJlc3BvbnNlEjAKB3Jlc3VsdHMYASABKAsyHS5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXN1bHRzSABCBwoFZnJhbWUiPQoMU2NvcmVSZXN1bHRzEi0KB3Jlc3VsdHMYASADKAsyHC5nbG0zLnNjb3JpbmcudjEuU2NvcmVSZXN1bHQitgEKC1Njb3JlUmVzdWx0EhYKDmNvcnJlbGF0aW9uX2lkGAEgASgJEhAKCHNlcXVlbmNlGAIgASgDEjUKCWNhbmRpZGF0ZRgDIAEoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGVIABIjCgVlcnJvchgEIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSAASFgoOYWxyZWFkeV9zY29yZWQYBSABKAhCCQoHb3V0Y29tZSJ/ChJTY29yZVVwbG9hZFJlcXVlc3QSKAoHc2lnbmFscxgBIAMoCzIXLmdsbTMuc2NvcmluZy52MS5TaWduYWwSLgoGY29uZmlnGAIgASgLMh4uZ2xtMy5zY29yaW5nLnYxLlNjb3JpbmdDb25maWcSDwoHcmVzY29yZRgDIAEoCCL8AQoTU2NvcmVVcGxvYWRSZXNwb25zZRIPCgdzdWNjZXNzGAEgASgIEioKBmVycm9ycxgCIAMoCzIaLmdsbTMuc2NvcmluZy52MS5JdGVtRXJyb3ISEQoJcHJvY2Vzc2VkGAMgASgDEg4KBmZhaWxlZBgEIAEoAxJPCg52ZXJkaWN0X2NvdW50cxgFIAMoCzI3LmdsbTMuc2NvcmluZy52MS5TY29yZVVwbG9hZFJlc3BvbnNlLlZlcmRpY3RDb3VudHNFbnRyeRo0ChJWZXJkaWN0Q291bnRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgDOgI4ASJCChNHZXRDYW5kaWRhdGVSZXF1ZXN0EgwKAmlkGAEgASgJSAASEwoJc2lnbmFsX2lkGAIgASgJSABCCAoGbG9va3VwIksKFEdldENhbmRpZGF0ZVJlc3BvbnNlEjMKCWNhbmRpZGF0ZRgBIAEoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGUiJQoQR2V0U2lnbmFsUmVxdWVzdBIRCglzaWduYWxfaWQYASABKAkibQoRR2V0U2lnbmFsUmVzcG9uc2USJwoGc2lnbmFsGAEgASgLMhcuZ2xtMy5zY29yaW5nLnYxLlNpZ25hbBIvCgtyZWNlaXZlZF9hdBgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAilgMKFUxpc3RDYW5kaWRhdGVzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIqCgh2ZXJkaWN0cxgDIAMoDjIYLmdsbTMuc2NvcmluZy52MS5WZXJkaWN0Eh4KEW1pbl9vdmVyYWxsX3Njb3JlGAQgASgBSACIAQESHgoRbWF4X292ZXJhbGxfc2NvcmUYBSABKAFIAYgBARIOCgZzb3VyY2UYBiABKAkSEAoIY2F0ZWdvcnkYByABKAkSCwoDdGFnGAggASgJEi4KCnN0YXJ0X3RpbWUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxCghvcmRlcl9ieRgLIAEoDjIfLmdsbTMuc2NvcmluZy52MS5DYW5kaWRhdGVPcmRlckIUChJfbWluX292ZXJhbGxfc2NvcmVCFAoSX21heF9vdmVyYWxsX3Njb3JlInsKFkxpc3RDYW5kaWRhdGVzUmVzcG9uc2USNAoKY2FuZGlkYXRlcxgBIAMoCzIgLmdsbTMuc2NvcmluZy52MS5TY29yZWRDYW5kaWRhdGUSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAMiYwoXU2VhcmNoQ2FuZGlkYXRlc1JlcXVlc3QSDQoFcXVlcnkYASABKAkSDQoFbGltaXQYAiABKAUSKgoIdmVyZGljdHMYAyADKA4yGC5nbG0zLnNjb3JpbmcudjEuVmVyZGljdCJTCglTZWFyY2hIaXQSMwoJY2FuZGlkYXRlGAEgASgLMiAuZ2xtMy5zY29yaW5nLnYxLlNjb3JlZENhbmRpZGF0ZRIRCglyZWxldmFuY2UYAiABKAEiUgoYU2VhcmNoQ2FuZGlkYXRlc1Jlc3BvbnNlEigKBGhpdHMYASADKAsyGi5nbG0zLnNjb3JpbmcudjEuU2VhcmNoSGl0EgwKBG1vZGUYAiABKAki4gEKFVN1Ym1pdEZlZWRiYWNrUmVxdWVzdBIUCgxjYW5kaWRhdGVfaWQYASABKAkSHAoPdmVyZGljdF9jb3JyZWN0GAIgASgISACIAQESMgoQZXhwZWN0ZWRfdmVyZGljdBgDIAEoDjIYLmdsbTMuc2NvcmluZy52MS5WZXJkaWN0EhYKDmFjdHVhbF9vdXRjb21lGAQgASgJEg4KBnJhdGluZxgFIAEoBRIPCgdjb21tZW50GAYgASgJEhQKDHN1Ym1pdHRlZF9ieRgHIAEoCUISChBfdmVyZGljdF9jb3JyZWN0IpACCghGZWVkYmFjaxIKCgJpZBgBIAEoCRItCgl0aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDGNhbmRpZGF0ZV9pZBgDIAEoCRIcCg92ZXJkaWN0X2NvcnJlY3QYBCABKAhIAIgBARIyChBleHBlY3RlZF92ZXJkaWN0GAUgASgOMhguZ2xtMy5zY29yaW5nLnYxLlZlcmRpY3QSFgoOYWN0dWFsX291dGNvbWUYBiABKAkSDgoGcmF0aW5nGAcgASgFEg8KB2NvbW1lbnQYCCABKAkSFAoMc3VibWl0dGVkX2J5GAkgASgJQhIKEF92ZXJkaWN0X2NvcnJlY3QiRQoWU3VibWl0RmVlZGJhY2tSZXNwb25zZRIrCghmZWVkYmFjaxgBIAEoCzIZLmdsbTMuc2NvcmluZy52MS5GZWVkYmFjayJ2ChZHZXRTY29yaW5nU3RhdHNSZXF1ZXN0Ei4KCnN0YXJ0X3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI+Cg9IaXN0b2dyYW1CdWNrZXQSDQoFbG93ZXIYASABKAESDQoFdXBwZXIYAiABKAESDQoFY291bnQYAyABKAMiTwoOTGF0ZW5jeVN1bW1hcnkSDgoGcDUwX21zGAEgASgBEg4KBnA5MF9tcxgCIAEoARIOCgZwOTlfbXMYAyABKAESDQoFY291bnQYBCABKAMiuAEKDVNjb3JpbmdIZWFsdGgSDgoGc3RhdHVzGAEgASgJEg8KB3NlcnZpY2UYAiABKAkSDwoHdmVyc2lvbhgDIAEoCRIXCg9icmFpbl9jb25uZWN0ZWQYBCABKAgSFgoObGxtX2NvbmZpZ3VyZWQYCCABKAgSEgoKcXVldWVfc2l6ZRgFIAEoAxIXCg9zdG9yZV9yZWFjaGFibGUYBiABKAgSFwoPc3RvcmFnZV9wcm9ibGVtGAcgASgJIpwFChdHZXRTY29yaW5nU3RhdHNSZXNwb25zZRIYChBjYW5kaWRhdGVzX3RvdGFsGAEgASgDElMKDnZlcmRpY3RfY291bnRzGAIgAygLMjsuZ2xtMy5zY29yaW5nLnYxLkdldFNjb3JpbmdTdGF0c1Jlc3BvbnNlLlZlcmRpY3RDb3VudHNFbnRyeRJRCg1zY29yZXJfY291bnRzGAMgAygLMjouZ2xtMy5zY29yaW5nLnYxLkdldFNjb3JpbmdTdGF0c1Jlc3BvbnNlLlNjb3JlckNvdW50c0VudHJ5EjwKEnNjb3JlX2Rpc3RyaWJ1dGlvbhgEIAMoCzIgLmdsbTMuc2NvcmluZy52MS5IaXN0b2dyYW1CdWNrZXQSGgoSbWVhbl9vdmVyYWxsX3Njb3JlGAUgASgBEhYKDmZlZWRiYWNrX2NvdW50GAYgASgDEh8KF2ZlZWRiYWNrX2FncmVlbWVudF9yYXRlGAcgASgBEjgKD3Njb3JpbmdfbGF0ZW5jeRgIIAEoCzIfLmdsbTMuc2NvcmluZy52MS5MYXRlbmN5U3VtbWFyeRIRCglsbG1fY2FsbHMYCSABKAMSFQoNbGxtX2ZhbGxiYWNrcxgKIAEoAxIuCgZoZWFsdGgYCyABKAsyHi5nbG0zLnNjb3JpbmcudjEuU2NvcmluZ0hlYWx0aBITCgtsbG1fc2tpcHBlZBgMIAEoAxIYChBsbG1fY2lyY3VpdF9vcGVuGA0gASgIGjQKElZlcmRpY3RDb3VudHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAM6AjgBGjMKEVNjb3JlckNvdW50c0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoAzoCOAEi7wEKFkxpc3RBdWRpdEV2ZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJcHJpbmNpcGFsGAMgASgJEg4KBm1ldGhvZBgEIAEoCRIuCgpzdGFydF90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoIb3V0Y29tZXMYByADKA4yGy5nbG0zLmF1ZGl0LnYxLkF1ZGl0T3V0Y29tZSJdChdMaXN0QXVkaXRFdmVudHNSZXNwb25zZRIpCgZldmVudHMYASADKAsyGS5nbG0zLmF1ZGl0LnYxLkF1ZGl0RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJKq0BCg5DYW5kaWRhdGVPcmRlchIfChtDQU5ESURBVEVfT1JERVJfVU5TUEVDSUZJRUQQABIdChlDQU5ESURBVEVfT1JERVJfVElNRV9ERVNDEAESHAoYQ0FORElEQVRFX09SREVSX1RJTUVfQVNDEAISHgoaQ0FORElEQVRFX09SREVSX1NDT1JFX0RFU0MQAxIdChlDQU5ESURBVEVfT1JERVJfU0NPUkVfQVNDEAQylQgKDlNjb3JpbmdTZXJ2aWNlEkYKBVNjb3JlEh0uZ2xtMy5zY29yaW5nLnYxLlNjb3JlUmVxdWVzdBoeLmdsbTMuc2NvcmluZy52MS5TY29yZVJlc3BvbnNlElUKCkJhdGNoU2NvcmUSIi5nbG0zLnNjb3JpbmcudjEuQmF0Y2hTY29yZVJlcXVlc3QaIy5nbG0zLnNjb3JpbmcudjEuQmF0Y2hTY29yZVJlc3BvbnNlElwKC1Njb3JlU3RyZWFtEiMuZ2xtMy5zY29yaW5nLnYxLlNjb3JlU3RyZWFtUmVxdWVzdBokLmdsbTMuc2NvcmluZy52MS5TY29yZVN0cmVhbVJlc3BvbnNlKAEwARJaCgtTY29yZVVwbG9hZBIjLmdsbTMuc2NvcmluZy52MS5TY29yZVVwbG9hZFJlcXVlc3QaJC5nbG0zLnNjb3JpbmcudjEuU2NvcmVVcGxvYWRSZXNwb25zZSgBElsKDEdldENhbmRpZGF0ZRIkLmdsbTMuc2NvcmluZy52MS5HZXRDYW5kaWRhdGVSZXF1ZXN0GiUuZ2xtMy5zY29yaW5nLnYxLkdldENhbmRpZGF0ZVJlc3BvbnNlElIKCUdldFNpZ25hbBIhLmdsbTMuc2NvcmluZy52MS5HZXRTaWduYWxSZXF1ZXN0GiIuZ2xtMy5zY29yaW5nLnYxLkdldFNpZ25hbFJlc3BvbnNlEmEKDkxpc3RDYW5kaWRhdGVzEiYuZ2xtMy5zY29yaW5nLnYxLkxpc3RDYW5kaWRhdGVzUmVxdWVzdBonLmdsbTMuc2NvcmluZy52MS5MaXN0Q2FuZGlkYXRlc1Jlc3BvbnNlEmcKEFNlYXJjaENhbmRpZGF0ZXMSKC5nbG0zLnNjb3JpbmcudjEuU2VhcmNoQ2FuZGlkYXRlc1JlcXVlc3QaKS5nbG0zLnNjb3JpbmcudjEuU2VhcmNoQ2FuZGlkYXRlc1Jlc3BvbnNlEmEKDlN1Ym1pdEZlZWRiYWNrEiYuZ2xtMy5zY29yaW5nLnYxLlN1Ym1pdEZlZWRiYWNrUmVxdWVzdBonLmdsbTMuc2NvcmluZy52MS5TdWJtaXRGZWVkYmFja1Jlc3BvbnNlEmQKD0dldFNjb3JpbmdTdGF0cxInLmdsbTMuc2NvcmluZy52MS5HZXRTY29yaW5nU3RhdHNSZXF1ZXN0GiguZ2xtMy5zY29yaW5nLnYxLkdldFNjb3JpbmdTdGF0c1Jlc3BvbnNlEmQKD0xpc3RBdWRpdEV2ZW50cxInLmdsbTMuc2NvcmluZy52MS5MaXN0QXVkaXRFdmVudHNSZXF1ZXN0GiguZ2xtMy5zY29yaW5nLnYxLkxpc3RBdWRpdEV2ZW50c1Jlc3BvbnNlQtABChNjb20uZ2xtMy5zY29yaW5nLnYxQhNTY29yaW5nU2VydmljZVByb3RvUAFaRmdpdGh1Yi5jb20vZ2xtMy9zaWduYWwtc2VydmljZXMvZ2VuZXJhdGVkL2dvL2dsbTMvc2NvcmluZy92MTtzY29yaW5ndjGiAgNHU1iqAg9HbG0zLlNjb3JpbmcuVjHKAg9HbG0zXFNjb3JpbmdcVjHiAhtHbG0zXFNjb3JpbmdcVjFcR1BCTWV0YWRhdGHqAhFHbG0zOjpTY29yaW5nOjpWMWIGcHJvdG8z", [file_glm3_audit_v1_audit, file_glm3_scoring_v1_candidate, file_glm3_scoring_v1_signal, file_google_protobuf_timestamp, file_google_rpc_error_details, file_google_rpc_status]);
 
 /**
  * Request of `Score` (the seed's `ScoreRequest`).
@@ -562,6 +563,55 @@ export const GetCandidateResponseSchema: GenMessage<GetCandidateResponse> = /*@_
   messageDesc(file_glm3_scoring_v1_scoring_service, 14);
 
 /**
+ * Request of `GetSignal`.
+ *
+ * @generated from message glm3.scoring.v1.GetSignalRequest
+ */
+export type GetSignalRequest = Message<"glm3.scoring.v1.GetSignalRequest"> & {
+  /**
+   * A `Signal.id` (a candidate's `signal_id`). Required.
+   *
+   * @generated from field: string signal_id = 1;
+   */
+  signalId: string;
+};
+
+/**
+ * Describes the message glm3.scoring.v1.GetSignalRequest.
+ * Use `create(GetSignalRequestSchema)` to create a new message.
+ */
+export const GetSignalRequestSchema: GenMessage<GetSignalRequest> = /*@__PURE__*/
+  messageDesc(file_glm3_scoring_v1_scoring_service, 15);
+
+/**
+ * Response of `GetSignal`.
+ *
+ * @generated from message glm3.scoring.v1.GetSignalResponse
+ */
+export type GetSignalResponse = Message<"glm3.scoring.v1.GetSignalResponse"> & {
+  /**
+   * The signal as stored; `timestamp` is the time the server received it when the producer sent none.
+   *
+   * @generated from field: glm3.scoring.v1.Signal signal = 1;
+   */
+  signal?: Signal | undefined;
+
+  /**
+   * When the server received it (UTC).
+   *
+   * @generated from field: google.protobuf.Timestamp received_at = 2;
+   */
+  receivedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message glm3.scoring.v1.GetSignalResponse.
+ * Use `create(GetSignalResponseSchema)` to create a new message.
+ */
+export const GetSignalResponseSchema: GenMessage<GetSignalResponse> = /*@__PURE__*/
+  messageDesc(file_glm3_scoring_v1_scoring_service, 16);
+
+/**
  * Request of `ListCandidates`. Filters combine with AND; an unset filter matches everything. Only the
  * latest version of each signal's candidate is listed.
  *
@@ -652,7 +702,7 @@ export type ListCandidatesRequest = Message<"glm3.scoring.v1.ListCandidatesReque
  * Use `create(ListCandidatesRequestSchema)` to create a new message.
  */
 export const ListCandidatesRequestSchema: GenMessage<ListCandidatesRequest> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 15);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 17);
 
 /**
  * Response of `ListCandidates`.
@@ -687,7 +737,7 @@ export type ListCandidatesResponse = Message<"glm3.scoring.v1.ListCandidatesResp
  * Use `create(ListCandidatesResponseSchema)` to create a new message.
  */
 export const ListCandidatesResponseSchema: GenMessage<ListCandidatesResponse> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 16);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 18);
 
 /**
  * Request of `SearchCandidates`.
@@ -722,7 +772,7 @@ export type SearchCandidatesRequest = Message<"glm3.scoring.v1.SearchCandidatesR
  * Use `create(SearchCandidatesRequestSchema)` to create a new message.
  */
 export const SearchCandidatesRequestSchema: GenMessage<SearchCandidatesRequest> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 17);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 19);
 
 /**
  * One search hit.
@@ -750,7 +800,7 @@ export type SearchHit = Message<"glm3.scoring.v1.SearchHit"> & {
  * Use `create(SearchHitSchema)` to create a new message.
  */
 export const SearchHitSchema: GenMessage<SearchHit> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 18);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 20);
 
 /**
  * Response of `SearchCandidates`.
@@ -778,7 +828,7 @@ export type SearchCandidatesResponse = Message<"glm3.scoring.v1.SearchCandidates
  * Use `create(SearchCandidatesResponseSchema)` to create a new message.
  */
 export const SearchCandidatesResponseSchema: GenMessage<SearchCandidatesResponse> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 19);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 21);
 
 /**
  * Request of `SubmitFeedback`.
@@ -842,7 +892,7 @@ export type SubmitFeedbackRequest = Message<"glm3.scoring.v1.SubmitFeedbackReque
  * Use `create(SubmitFeedbackRequestSchema)` to create a new message.
  */
 export const SubmitFeedbackRequestSchema: GenMessage<SubmitFeedbackRequest> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 20);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 22);
 
 /**
  * A stored piece of feedback.
@@ -919,7 +969,7 @@ export type Feedback = Message<"glm3.scoring.v1.Feedback"> & {
  * Use `create(FeedbackSchema)` to create a new message.
  */
 export const FeedbackSchema: GenMessage<Feedback> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 21);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 23);
 
 /**
  * Response of `SubmitFeedback`.
@@ -940,7 +990,7 @@ export type SubmitFeedbackResponse = Message<"glm3.scoring.v1.SubmitFeedbackResp
  * Use `create(SubmitFeedbackResponseSchema)` to create a new message.
  */
 export const SubmitFeedbackResponseSchema: GenMessage<SubmitFeedbackResponse> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 22);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 24);
 
 /**
  * Request of `GetScoringStats`.
@@ -968,7 +1018,7 @@ export type GetScoringStatsRequest = Message<"glm3.scoring.v1.GetScoringStatsReq
  * Use `create(GetScoringStatsRequestSchema)` to create a new message.
  */
 export const GetScoringStatsRequestSchema: GenMessage<GetScoringStatsRequest> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 23);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 25);
 
 /**
  * A bucket of a histogram.
@@ -1003,7 +1053,7 @@ export type HistogramBucket = Message<"glm3.scoring.v1.HistogramBucket"> & {
  * Use `create(HistogramBucketSchema)` to create a new message.
  */
 export const HistogramBucketSchema: GenMessage<HistogramBucket> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 24);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 26);
 
 /**
  * Latency percentiles in milliseconds.
@@ -1045,7 +1095,7 @@ export type LatencySummary = Message<"glm3.scoring.v1.LatencySummary"> & {
  * Use `create(LatencySummarySchema)` to create a new message.
  */
 export const LatencySummarySchema: GenMessage<LatencySummary> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 25);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 27);
 
 /**
  * The seed's `HealthResponse` facts.
@@ -1082,6 +1132,14 @@ export type ScoringHealth = Message<"glm3.scoring.v1.ScoringHealth"> & {
   brainConnected: boolean;
 
   /**
+   * Whether an LLM is configured (`llm.base_url` and `llm.model`): with `brain_connected` false, it is
+   * configured but failing (each signal gets the labelled heuristic fallback).
+   *
+   * @generated from field: bool llm_configured = 8;
+   */
+  llmConfigured: boolean;
+
+  /**
    * Signals received and not yet answered, over all RPCs.
    *
    * @generated from field: int64 queue_size = 5;
@@ -1109,7 +1167,7 @@ export type ScoringHealth = Message<"glm3.scoring.v1.ScoringHealth"> & {
  * Use `create(ScoringHealthSchema)` to create a new message.
  */
 export const ScoringHealthSchema: GenMessage<ScoringHealth> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 26);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 28);
 
 /**
  * Response of `GetScoringStats`.
@@ -1215,7 +1273,7 @@ export type GetScoringStatsResponse = Message<"glm3.scoring.v1.GetScoringStatsRe
  * Use `create(GetScoringStatsResponseSchema)` to create a new message.
  */
 export const GetScoringStatsResponseSchema: GenMessage<GetScoringStatsResponse> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 27);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 29);
 
 /**
  * Request of `ListAuditEvents`. Filters combine with AND.
@@ -1279,7 +1337,7 @@ export type ListAuditEventsRequest = Message<"glm3.scoring.v1.ListAuditEventsReq
  * Use `create(ListAuditEventsRequestSchema)` to create a new message.
  */
 export const ListAuditEventsRequestSchema: GenMessage<ListAuditEventsRequest> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 28);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 30);
 
 /**
  * Response of `ListAuditEvents`.
@@ -1307,7 +1365,7 @@ export type ListAuditEventsResponse = Message<"glm3.scoring.v1.ListAuditEventsRe
  * Use `create(ListAuditEventsResponseSchema)` to create a new message.
  */
 export const ListAuditEventsResponseSchema: GenMessage<ListAuditEventsResponse> = /*@__PURE__*/
-  messageDesc(file_glm3_scoring_v1_scoring_service, 29);
+  messageDesc(file_glm3_scoring_v1_scoring_service, 31);
 
 /**
  * How to order listed candidates.
@@ -1362,7 +1420,9 @@ export const CandidateOrderSchema: GenEnum<CandidateOrder> = /*@__PURE__*/
  *
  * Errors follow the gRPC rich error model: the status carries a `google.rpc.ErrorInfo` (domain `glm3`,
  * an UPPER_SNAKE `reason`) and, for invalid input, a `google.rpc.BadRequest` with one field violation per
- * problem (field paths such as `signal.title` or `signals[3].engagement`).
+ * problem (field paths such as `signal.title` or `signals[3].engagement`). Both are declared in
+ * `google/rpc/error_details.proto`, imported here so that a client that knows the service only by
+ * reflection can decode them (also in the per-item `google.rpc.Status` of batches and streams).
  *
  * Every request message is limited by the server's maximum receive size (default 16 MiB); a larger one is
  * refused with `RESOURCE_EXHAUSTED`.
@@ -1445,6 +1505,18 @@ export const ScoringService: GenService<{
     methodKind: "unary";
     input: typeof GetCandidateRequestSchema;
     output: typeof GetCandidateResponseSchema;
+  },
+  /**
+   * Returns a signal as it was stored when received (author, engagement, raw content, comments...): the
+   * latest one received with that id. An unknown id is `NOT_FOUND` (reason `SIGNAL_NOT_FOUND`).
+   * Role: `reader`.
+   *
+   * @generated from rpc glm3.scoring.v1.ScoringService.GetSignal
+   */
+  getSignal: {
+    methodKind: "unary";
+    input: typeof GetSignalRequestSchema;
+    output: typeof GetSignalResponseSchema;
   },
   /**
    * Lists stored candidates with filters and ordering, paged (AIP-158).

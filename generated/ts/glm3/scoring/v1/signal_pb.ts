@@ -41,7 +41,10 @@ export type Signal = Message<"glm3.scoring.v1.Signal"> & {
 
   /**
    * When the signal was emitted (UTC). Optional: when absent the server uses the time it received the signal.
-   * Must not be more than 24 hours in the future.
+   * Must not be more than 24 hours in the future. In JSON (grpcurl, Connect, protobuf-es, `json_format`) an RFC 3339 string in UTC or with an offset:
+   * `2026-10-01T08:00:00Z`, `2026-10-01T08:00:00.123Z`, `2026-10-01T10:00:00+02:00`. A time without `Z` or an
+   * offset (`2026-10-01T08:00:00`, as the seed's JSON may hold) is refused by proto3 JSON parsers; the glm3
+   * CLI and Python client (`signal_from_dict`) read it as UTC.
    *
    * @generated from field: google.protobuf.Timestamp timestamp = 2;
    */
@@ -107,7 +110,7 @@ export type Signal = Message<"glm3.scoring.v1.Signal"> & {
   author: string;
 
   /**
-   * When the producer extracted the signal (UTC). Optional.
+   * When the producer extracted the signal (UTC). Optional. The same JSON forms as `timestamp`.
    *
    * @generated from field: google.protobuf.Timestamp extracted_at = 11;
    */
