@@ -78,6 +78,7 @@ generate: $(STAMP) go-toolchain $(NODE_DEPS) ## regenerate generated/python, gen
 	$(BIN)/python -m grpc_tools.protoc -Iprotos -Ithird_party/googleapis \
 	  --python_out=generated/python --grpc_python_out=generated/python $(PROTO_FILES:protos/%=%)
 	$(BIN)/python scripts/finish_generated.py generated/python
+	$(BIN)/buf build --as-file-descriptor-set -o generated/python/glm3/contracts.binpb
 
 .PHONY: check-generated
 check-generated: generate ## fail if regenerating changes or adds any file under generated/

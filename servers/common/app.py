@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 from prometheus_client import CollectorRegistry
 
-from glm3.servers.common import page_tokens
+from glm3.servers.common import page_tokens, reflection
 from glm3.servers.common.access import AccessInterceptor
 from glm3.servers.common.auth import Authenticator
 from glm3.servers.common.decoding import DecodingInterceptor
@@ -183,10 +182,7 @@ def build_server(settings: BaseSettings, deps: ServerDeps, *, reuse_port: bool =
 
     names = [b.full_name for b in deps.services]
     if s.reflection_enabled:
-        reflection.enable_server_reflection(
-            [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME],
-            server,
-        )
+        reflection.enable(server, [*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name])
     address = f"{s.host}:{s.port}"
     if not reuse_port:  # a worker shares the port with its siblings: there, only the real bind can tell
         ensure_free(s.host, s.port, "server.port")

@@ -36,6 +36,7 @@ async def test_list_shows_both_services_health_and_reflection(
     assert out.split() == [
         "glm3.scoring.v1.ScoringService",
         "grpc.health.v1.Health",
+        "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",
     ]
     code, out, err = await grpcurl("-plaintext", ops_server.target, "list")
@@ -53,6 +54,23 @@ async def test_describe_service_and_message(scoring_server: RunningServer) -> No
     code, out, err = await grpcurl("-plaintext", scoring_server.target, "describe", "glm3.scoring.v1.Signal")
     assert code == 0, err
     assert "map<string, int64> engagement = 9;" in out
+    # The served descriptors are buf's, with the protos' comments (and json_name).
+    assert "// When the signal was emitted (UTC)." in out
+    assert "// Engagement counts" in out or "engagement" in out
+
+
+async def test_describe_shows_the_comments_of_both_contracts(
+    scoring_server: RunningServer, ops_server: RunningServer
+) -> None:
+    code, out, err = await grpcurl("-plaintext", scoring_server.target, "describe", "glm3.scoring.v1.ScoringService")
+    assert code == 0, err
+    assert "// Turns signals into scored candidates" in out and "// Role: `producer`" in out
+    code, out, err = await grpcurl("-plaintext", ops_server.target, "describe", "glm3.ops.v1.AgentStatus")
+    assert code == 0, err
+    assert "// Whether the check loop runs." in out and "bool ai_diagnosis_enabled = 13;" in out
+    code, out, err = await grpcurl("-plaintext", scoring_server.target, "describe", "google.rpc.BadRequest")
+    assert code == 0, err
+    assert "FieldViolation" in out
 
 
 async def test_health_check(scoring_server: RunningServer, ops_server: RunningServer) -> None:
@@ -85,9 +103,9 @@ async def test_seed_json_is_accepted_and_errors_show_details(scoring_server: Run
     )
     assert code == 0, err
     candidate = json.loads(out)["candidate"]
-    assert candidate["signal_id"] == seed_signal["id"]
+    assert candidate["signalId"] == seed_signal["id"]  # grpcurl prints the json_name the descriptors carry
     assert candidate["verdict"] in {"VERDICT_GO", "VERDICT_RESEARCH", "VERDICT_PASS"}
-    assert set(candidate["scores"]) >= {"market", "competition", "emotional", "feasibility", "signal_quality"}
+    assert set(candidate["scores"]) >= {"market", "competition", "emotional", "feasibility", "signalQuality"}
 
     # A bad signal: INVALID_ARGUMENT (exit 64 + 3) with the field violations printed by grpcurl.
     bad = dict(seed_signal, id="signal_20240101_120000_bad000", title="", engagement={"upvotes": -1})
