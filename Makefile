@@ -120,9 +120,19 @@ lint: $(STAMP) ## buf lint and buf format check of protos/
 	$(BIN)/buf lint
 	$(BIN)/buf format --diff --exit-code
 
+# What `make breaking` compares with: BREAKING_AGAINST if given (a git ref), else the newest release tag
+# (v*), else the merge base with origin/main when HEAD is not on it, else the commit before HEAD (on main,
+# the change being landed). Never HEAD itself: a check of main against main proves nothing.
+BREAKING_BASE = $(or $(BREAKING_AGAINST),$(shell \
+  git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || { \
+  base=$$(git merge-base HEAD origin/main 2>/dev/null || true); \
+  if [ -n "$$base" ] && [ "$$base" != "$$(git rev-parse HEAD)" ]; then echo "$$base"; \
+  else git rev-parse --verify --quiet HEAD~1 || true; fi; }))
+
 .PHONY: breaking
-breaking: $(STAMP) ## buf breaking-change check of protos/ against the main branch
-	$(BIN)/buf breaking --against '.git#branch=main'
+breaking: $(STAMP) ## buf breaking-change check of protos/ against the last release tag, or the merge base / previous commit
+	@if [ -z "$(BREAKING_BASE)" ]; then echo "breaking: no earlier commit or tag to compare with; skipped"; \
+	else echo "buf breaking against $(BREAKING_BASE)"; $(BIN)/buf breaking --against '.git#ref=$(BREAKING_BASE)'; fi
 
 .PHONY: clean
 clean: ## remove the virtual environment, caches and client builds (keeps ./data)

@@ -70,3 +70,22 @@ def test_stats_tell_a_failing_llm_from_none() -> None:
     ok = pb.GetScoringStatsResponse(llm_calls=1)
     ok.health.llm_configured = ok.health.brain_connected = True
     assert _llm_state(ok) == "LLM connected"
+
+
+def test_a_time_without_an_offset_is_read_as_utc() -> None:
+    """The seed's `extracted_at` is a free string: a naive ISO time means UTC in the client (and so in
+    `glm3 score`, which reads lines with signal_from_dict); proto3 JSON parsers refuse it."""
+    import pytest
+    from google.protobuf import json_format
+
+    from glm3.client import signal_from_dict, timestamp_from
+    from glm3.scoring.v1 import signal_pb2
+
+    data = {"title": "t", "description": "d", "source": "reddit", "timestamp": "2026-10-01T08:00:00",
+            "extracted_at": "2026-10-01T10:00:00+02:00"}
+    signal = signal_from_dict(data)
+    assert signal.timestamp.ToJsonString() == "2026-10-01T08:00:00Z"
+    assert signal.extracted_at.ToJsonString() == "2026-10-01T08:00:00Z"
+    assert timestamp_from("2026-10-01T08:00:00.5").ToJsonString() == "2026-10-01T08:00:00.500Z"
+    with pytest.raises(json_format.ParseError):
+        json_format.ParseDict({"timestamp": "2026-10-01T08:00:00"}, signal_pb2.Signal())
