@@ -100,7 +100,7 @@ def test_invalid_config_exits_2_with_one_line_naming_the_key(script: str, tmp_pa
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"{script}: configuration error: invalid server.port = '70000' from GLM3_SERVER_PORT")
+    assert lines[0].startswith(f"{script}: configuration error: invalid server.port = 70000 from GLM3_SERVER_PORT")
 
 
 def test_config_file_and_print_config(tmp_path: Path) -> None:
