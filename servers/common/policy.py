@@ -4,7 +4,7 @@ decides who may call what (handlers never test roles). Denied calls are always a
 A rule names the role a method needs, and for a few methods a higher role when the request asks for more
 (rescoring, running a runbook for real), judged on each request message (each frame of a stream). A
 method missing from the table needs `operator`: a new RPC is closed to others until someone writes its rule. The "Roles"
-section of docs/security.md and each RPC's proto comment show the same table; tests/unit/test_policy.py checks that
+section of docs/security.md and each RPC's proto comment show the same table; tests/integration/test_security.py checks that
 every RPC of both services has a rule.
 """
 
