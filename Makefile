@@ -11,20 +11,26 @@ STAMP := $(VENV)/.installed
 PROTO_FILES := $(shell find protos -name '*.proto' | sort)
 PYTEST_ARGS ?=
 
-# The example clients in other languages and their toolchains: Debian's Go 1.19 world (grpc-go 1.33,
-# golang/protobuf 1.3 APIv1, protoc-gen-go, protoc-gen-go-grpc), built in GOPATH mode against the packages
-# in /usr/share/gocode; and the Node packages pinned in clients/node/package-lock.json (the machine's
-# Node.js 20). `make generate` needs both (buf runs their protoc plugins), so it installs them too.
-GO_DEBS := golang-go golang-google-grpc-dev golang-goprotobuf-dev protoc-gen-go-grpc protobuf-compiler
-APT_GET := $(if $(filter 0,$(shell id -u)),,sudo )apt-get
+# The example clients in other languages and their toolchains. Go: the machine's Go 1.26 (`go` from PATH,
+# else /usr/local/go/bin/go), module builds only. generated/go is the module
+# github.com/glm3/signal-services/generated/go, whose go.mod pins google.golang.org/protobuf, grpc-go and
+# genproto's googleapis/rpc (go.sum committed); clients/go is a module of its own that replaces it with
+# ../../generated/go. Modules come from the Go module proxy into the default module cache; -mod=readonly
+# builds exactly what go.mod and go.sum say, and GOTOOLCHAIN=local keeps the go command from fetching
+# another toolchain. The protoc plugins protoc-gen-go and protoc-gen-go-grpc are `go install`ed at the
+# versions below into .tools/go/bin (gitignored), where buf.gen.yaml names them. Node: the packages pinned
+# in clients/node/package-lock.json (the machine's Node.js 20). `make generate` needs the plugins of both
+# (buf runs them), so it installs them too.
+GO := $(or $(shell command -v go 2>/dev/null),/usr/local/go/bin/go)
+GO_MIN := 1.26
+GO_ENV := GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" GOWORK=off
+GO_TOOLS := .tools/go/bin
+PROTOC_GEN_GO_VERSION := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.6.2
 GO_OUT := clients/go/build
-# generated/go's import path (buf.gen.yaml's go_package_prefix, less /generated/go): the repository is
-# linked there inside a private GOPATH, so the client imports the generated packages in place.
-GO_IMPORT := github.com/glm3/signal-services
-GO_ENV := GO111MODULE=off GOPROXY=off GOFLAGS= GOPATH="$(CURDIR)/$(GO_OUT)/gopath:/usr/share/gocode" \
-  GOCACHE="$(CURDIR)/$(GO_OUT)/cache"
 GO_CLIENT := $(GO_OUT)/glm3-stream
-GO_SOURCES := $(shell find clients/go/cmd generated/go -name '*.go' 2>/dev/null)
+GO_SOURCES := $(shell find clients/go/cmd generated/go -name '*.go' 2>/dev/null) \
+  $(wildcard clients/go/go.mod clients/go/go.sum generated/go/go.mod generated/go/go.sum)
 NODE_DIR := clients/node
 NODE_DEPS := $(NODE_DIR)/node_modules/.package-lock.json
 NODE_CLIENT := $(NODE_DIR)/dist/src/glm3-stream.js
@@ -72,9 +78,11 @@ bench-quick: $(BENCH_STAMP) ## the benchmarks at small sizes, under 2 minutes: a
 	$(BIN)/python -m bench.run --quick
 
 .PHONY: generate
-generate: $(STAMP) go-toolchain $(NODE_DEPS) ## regenerate generated/python, generated/go and generated/ts from protos/
-	rm -rf generated/python generated/go generated/ts
+generate: $(STAMP) go-plugins $(NODE_DEPS) ## regenerate generated/python, generated/go and generated/ts from protos/
+	rm -rf generated/python generated/ts
+	find generated/go -mindepth 1 -maxdepth 1 ! -name go.mod ! -name go.sum -exec rm -rf {} +
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf generate
+	cd generated/go && $(GO_ENV) $(GO) build ./...
 	$(BIN)/python -m grpc_tools.protoc -Iprotos -Ithird_party/googleapis \
 	  --python_out=generated/python --grpc_python_out=generated/python $(PROTO_FILES:protos/%=%)
 	$(BIN)/python scripts/finish_generated.py generated/python
@@ -87,9 +95,25 @@ check-generated: generate ## fail if regenerating changes or adds any file under
 	  git status --porcelain -- generated >&2; exit 1; fi
 
 .PHONY: go-toolchain
-go-toolchain: ## install Debian's Go toolchain, grpc-go, golang/protobuf and protoc plugins when missing
-	@dpkg -s $(GO_DEBS) >/dev/null 2>&1 || { \
-	  $(APT_GET) update -qq && DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq $(GO_DEBS); }
+go-toolchain: ## check that the machine's Go is 1.26 or newer (`go` from PATH, else /usr/local/go/bin/go)
+	@version=$$($(GO) env GOVERSION 2>/dev/null) || { \
+	  echo "no Go toolchain: install Go $(GO_MIN) or newer (looked for go on PATH and /usr/local/go/bin/go)" >&2; \
+	  exit 1; }; \
+	if [ "$$(printf '%s\n' "$(GO_MIN)" "$${version#go}" | sort -V | head -n1)" != "$(GO_MIN)" ]; then \
+	  echo "$(GO) is $$version: generated/go and clients/go need Go $(GO_MIN) or newer" >&2; exit 1; fi
+
+# The protoc plugins for Go at their pinned versions, reinstalled when the one in .tools/go/bin says another.
+.PHONY: go-plugins
+go-plugins: go-toolchain ## go install the pinned protoc-gen-go and protoc-gen-go-grpc into .tools/go/bin
+	@if [ "$$($(GO_TOOLS)/protoc-gen-go --version 2>/dev/null)" != "protoc-gen-go $(PROTOC_GEN_GO_VERSION)" ]; then \
+	  echo "go install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION) (into $(GO_TOOLS))"; \
+	  GOBIN="$(CURDIR)/$(GO_TOOLS)" $(GO_ENV) $(GO) install \
+	    google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION); fi
+	@if [ "$$($(GO_TOOLS)/protoc-gen-go-grpc --version 2>/dev/null)" != \
+	  "protoc-gen-go-grpc $(PROTOC_GEN_GO_GRPC_VERSION:v%=%)" ]; then \
+	  echo "go install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION) (into $(GO_TOOLS))"; \
+	  GOBIN="$(CURDIR)/$(GO_TOOLS)" $(GO_ENV) $(GO) install \
+	    google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION); fi
 
 $(NODE_DEPS): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { \
@@ -98,19 +122,17 @@ $(NODE_DEPS): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	touch $@
 
 $(GO_CLIENT): $(GO_SOURCES) | go-toolchain
-	mkdir -p $(GO_OUT)/gopath/src/$(dir $(GO_IMPORT))
-	ln -sfn "$(CURDIR)" $(GO_OUT)/gopath/src/$(GO_IMPORT)
-	$(GO_ENV) go build -o $@ $(GO_IMPORT)/clients/go/cmd/glm3-stream
+	cd clients/go && $(GO_ENV) $(GO) build -o build/glm3-stream ./cmd/glm3-stream
 
 $(NODE_CLIENT): $(NODE_DEPS) $(NODE_SOURCES)
 	cd $(NODE_DIR) && npm run --silent build
 	touch $@
 
 .PHONY: clients
-clients: clients-go clients-node ## install the Go and Node toolchains and build the example clients
+clients: clients-go clients-node ## build the example clients (Go modules from the module proxy, npm ci)
 
 .PHONY: clients-go
-clients-go: $(GO_CLIENT) ## build clients/go/build/glm3-stream (Debian's Go, GOPATH mode)
+clients-go: $(GO_CLIENT) ## build clients/go/build/glm3-stream (a Go module build with the machine's Go)
 
 .PHONY: clients-node
 clients-node: $(NODE_CLIENT) ## build clients/node/dist (npm ci from the committed lockfile)
@@ -136,4 +158,4 @@ breaking: $(STAMP) ## buf breaking-change check of protos/ against the last rele
 
 .PHONY: clean
 clean: ## remove the virtual environment, caches and client builds (keeps ./data)
-	rm -rf $(VENV) .pytest_cache build *.egg-info $(GO_OUT) $(NODE_DIR)/node_modules $(NODE_DIR)/dist $(NODE_DIR)/gen
+	rm -rf $(VENV) .pytest_cache build *.egg-info .tools $(GO_OUT) $(NODE_DIR)/node_modules $(NODE_DIR)/dist $(NODE_DIR)/gen

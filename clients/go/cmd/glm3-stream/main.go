@@ -35,8 +35,10 @@
 // or invalid -ca, -cert or -key file, and a token that is not one line of printable ASCII), 3 when the call
 // failed; a failed call prints `stream failed: <CODE> <REASON> <message>` on stderr.
 //
-// Built with Debian's Go 1.19, grpc-go 1.33 and golang/protobuf 1.3 (APIv1) in GOPATH mode:
-// `make clients-go` in the repository root.
+// A module of its own (clients/go/go.mod) that requires github.com/glm3/signal-services/generated/go and
+// replaces it with ../../generated/go, built with the machine's Go against google.golang.org/protobuf
+// (APIv2) and grpc-go at the versions pinned in generated/go/go.mod: `make clients-go` in the repository
+// root.
 package main
 
 import (
@@ -53,15 +55,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang/protobuf/jsonpb"
-	"github.com/golang/protobuf/ptypes"
 	rpccode "google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
-	rpcstatus "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	scoringv1 "github.com/glm3/signal-services/generated/go/glm3/scoring/v1"
 )
@@ -197,7 +198,7 @@ func run(o options) int {
 		in = f
 	}
 
-	security := grpc.WithInsecure()
+	security := grpc.WithTransportCredentials(insecure.NewCredentials())
 	if o.tls {
 		creds, err := transportCredentials(o)
 		if err != nil {
@@ -212,7 +213,8 @@ func run(o options) int {
 	if o.token != "" {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+o.token)
 	}
-	conn, err := grpc.DialContext(ctx, o.target, security)
+	// NewClient does not connect yet: an unreachable server fails the ScoreStream call (UNAVAILABLE).
+	conn, err := grpc.NewClient(o.target, security)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "glm3-stream: dial:", err)
 		return 3
@@ -279,7 +281,7 @@ func stream(ctx context.Context, cancel context.CancelFunc, client scoringv1.Sco
 // reason of the status details when there is one (UNAUTHENTICATED TOKEN_MISSING ..., say).
 func describeError(err error) string {
 	if s, ok := status.FromError(err); ok {
-		return describe(s.Proto())
+		return describe(s)
 	}
 	return err.Error()
 }
@@ -302,14 +304,14 @@ func send(call scoringv1.ScoringService_ScoreStreamClient, in io.Reader, frame i
 		return nil
 	}
 	// Unknown fields are errors, as in proto3 JSON: a misspelt field name must not pass unnoticed.
-	decoder := jsonpb.Unmarshaler{}
+	decoder := protojson.UnmarshalOptions{}
 	for line := 1; scanner.Scan(); line++ {
 		text := strings.TrimSpace(scanner.Text())
 		if text == "" {
 			continue
 		}
 		signal := &scoringv1.Signal{}
-		if err := decoder.Unmarshal(strings.NewReader(text), signal); err != nil {
+		if err := decoder.Unmarshal([]byte(text), signal); err != nil {
 			fmt.Fprintf(os.Stderr, "glm3-stream: line %d skipped: not a signal: %v\n", line, err)
 			t.badLines++
 			continue
@@ -354,29 +356,29 @@ func report(out io.Writer, r *scoringv1.ScoreResult, t *tally) {
 		return
 	}
 	t.failed++
-	fmt.Fprintf(out, "%s ERROR %s\n", r.CorrelationId, describe(r.GetError()))
+	description := "UNKNOWN (result with neither candidate nor error)"
+	if e := r.GetError(); e != nil {
+		description = describe(status.FromProto(e))
+	}
+	fmt.Fprintf(out, "%s ERROR %s\n", r.CorrelationId, description)
 }
 
 // describe renders a google.rpc.Status: code name, ErrorInfo reason, and every BadRequest field violation.
-func describe(s *rpcstatus.Status) string {
-	if s == nil {
-		return "UNKNOWN (result with neither candidate nor error)"
-	}
+// Details decodes each packed detail whose type is linked in (errdetails registers ErrorInfo and
+// BadRequest); one it cannot decode comes back as an error value and is passed over.
+func describe(s *status.Status) string {
 	// google.rpc.Code names (INVALID_ARGUMENT), as every gRPC tool prints them; grpc-go's own String()
 	// would say InvalidArgument.
-	parts := []string{rpccode.Code(s.Code).String()}
+	parts := []string{rpccode.Code(s.Code()).String()}
 	reason := ""
 	var violations []string
-	for _, detail := range s.Details {
-		info := &errdetails.ErrorInfo{}
-		if ptypes.Is(detail, info) && ptypes.UnmarshalAny(detail, info) == nil {
-			reason = info.Reason
-			continue
-		}
-		bad := &errdetails.BadRequest{}
-		if ptypes.Is(detail, bad) && ptypes.UnmarshalAny(detail, bad) == nil {
-			for _, v := range bad.FieldViolations {
-				violations = append(violations, fmt.Sprintf("%s: %s", v.Field, v.Description))
+	for _, detail := range s.Details() {
+		switch d := detail.(type) {
+		case *errdetails.ErrorInfo:
+			reason = d.GetReason()
+		case *errdetails.BadRequest:
+			for _, v := range d.GetFieldViolations() {
+				violations = append(violations, fmt.Sprintf("%s: %s", v.GetField(), v.GetDescription()))
 			}
 		}
 	}
@@ -385,8 +387,8 @@ func describe(s *rpcstatus.Status) string {
 	}
 	if len(violations) > 0 {
 		parts = append(parts, strings.Join(violations, "; "))
-	} else if s.Message != "" {
-		parts = append(parts, s.Message)
+	} else if s.Message() != "" {
+		parts = append(parts, s.Message())
 	}
 	return strings.Join(parts, " ")
 }
