@@ -31,6 +31,17 @@ GO_OUT := clients/go/build
 GO_CLIENT := $(GO_OUT)/glm3-stream
 GO_SOURCES := $(shell find clients/go/cmd generated/go -name '*.go' 2>/dev/null) \
   $(wildcard clients/go/go.mod clients/go/go.sum generated/go/go.mod generated/go/go.sum)
+# Java: the machine's JDK (17 or newer) and Maven. clients/java/pom.xml pins protobuf-java, grpc-java and
+# the generators of generated/java (protoc and protoc-gen-grpc-java, Maven Central binaries that `make
+# java-plugins` copies into .tools/java/bin); Maven keeps what it fetches in ~/.m2, so after one online
+# build `MVN_FLAGS=-o` builds offline.
+JAVA_DIR := clients/java
+JAVA_TOOLS := .tools/java/bin
+JAVA_MIN := 17
+MVN_FLAGS ?=
+MVN := mvn -B -q -Dstyle.color=never $(MVN_FLAGS)
+JAVA_CLIENT := $(JAVA_DIR)/target/glm3-stream.jar
+JAVA_SOURCES := $(JAVA_DIR)/pom.xml $(shell find $(JAVA_DIR)/src generated/java -name '*.java' 2>/dev/null)
 NODE_DIR := clients/node
 NODE_DEPS := $(NODE_DIR)/node_modules/.package-lock.json
 NODE_CLIENT := $(NODE_DIR)/dist/src/glm3-stream.js
@@ -78,8 +89,8 @@ bench-quick: $(BENCH_STAMP) ## the benchmarks at small sizes, under 2 minutes: a
 	$(BIN)/python -m bench.run --quick
 
 .PHONY: generate
-generate: $(STAMP) go-plugins $(NODE_DEPS) ## regenerate generated/python, generated/go and generated/ts from protos/
-	rm -rf generated/python generated/ts
+generate: $(STAMP) go-plugins java-plugins $(NODE_DEPS) ## regenerate generated/{python,go,ts,java} from protos/
+	rm -rf generated/python generated/ts generated/java
 	find generated/go -mindepth 1 -maxdepth 1 ! -name go.mod ! -name go.sum -exec rm -rf {} +
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/buf generate
 	cd generated/go && $(GO_ENV) $(GO) build ./...
@@ -115,6 +126,21 @@ go-plugins: go-toolchain ## go install the pinned protoc-gen-go and protoc-gen-g
 	  GOBIN="$(CURDIR)/$(GO_TOOLS)" $(GO_ENV) $(GO) install \
 	    google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION); fi
 
+.PHONY: java-toolchain
+java-toolchain: ## check that java (17 or newer) and mvn are installed
+	@command -v mvn >/dev/null || { echo "no mvn: install Maven (3.8 or newer) for clients/java" >&2; exit 1; }
+	@version=$$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'); \
+	if [ -z "$$version" ] || [ "$$version" -lt $(JAVA_MIN) ]; then \
+	  echo "java is $${version:-missing}: clients/java needs Java $(JAVA_MIN) or newer" >&2; exit 1; fi
+
+# protoc and protoc-gen-grpc-java at the versions clients/java/pom.xml pins, for buf (buf.gen.yaml).
+.PHONY: java-plugins
+java-plugins: java-toolchain ## copy the pinned protoc and protoc-gen-grpc-java from Maven into .tools/java/bin
+	@if ! $(JAVA_TOOLS)/protoc --version >/dev/null 2>&1 || [ $(JAVA_DIR)/pom.xml -nt $(JAVA_TOOLS)/protoc ]; then \
+	  echo "mvn dependency:copy@generator-tools (protoc, protoc-gen-grpc-java into $(JAVA_TOOLS))"; \
+	  cd $(JAVA_DIR) && $(MVN) dependency:copy@generator-tools && cd $(CURDIR) && \
+	  chmod +x $(JAVA_TOOLS)/protoc $(JAVA_TOOLS)/protoc-gen-grpc-java && touch $(JAVA_TOOLS)/protoc; fi
+
 $(NODE_DEPS): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { \
 	  echo "clients/node needs Node.js 20 or newer (found: $$(node --version 2>&1))" >&2; exit 1; }
@@ -128,11 +154,17 @@ $(NODE_CLIENT): $(NODE_DEPS) $(NODE_SOURCES)
 	cd $(NODE_DIR) && npm run --silent build
 	touch $@
 
+$(JAVA_CLIENT): $(JAVA_SOURCES) | java-toolchain
+	cd $(JAVA_DIR) && $(MVN) package
+
 .PHONY: clients
-clients: clients-go clients-node ## build the example clients (Go modules from the module proxy, npm ci)
+clients: clients-go clients-node clients-java ## build the example clients (Go modules, npm ci, Maven)
 
 .PHONY: clients-go
 clients-go: $(GO_CLIENT) ## build clients/go/build/glm3-stream (a Go module build with the machine's Go)
+
+.PHONY: clients-java
+clients-java: $(JAVA_CLIENT) ## build clients/java/target/glm3-stream.jar (Maven; its unit tests run too)
 
 .PHONY: clients-node
 clients-node: $(NODE_CLIENT) ## build clients/node/dist (npm ci from the committed lockfile)
@@ -158,4 +190,5 @@ breaking: $(STAMP) ## buf breaking-change check of protos/ against the last rele
 
 .PHONY: clean
 clean: ## remove the virtual environment, caches and client builds (keeps ./data)
-	rm -rf $(VENV) .pytest_cache build *.egg-info .tools $(GO_OUT) $(NODE_DIR)/node_modules $(NODE_DIR)/dist $(NODE_DIR)/gen
+	rm -rf $(VENV) .pytest_cache build *.egg-info .tools $(GO_OUT) $(NODE_DIR)/node_modules $(NODE_DIR)/dist $(NODE_DIR)/gen \
+	  $(JAVA_DIR)/target

@@ -273,9 +273,7 @@ const file_glm3_audit_v1_audit_proto_rawDesc = "" +
 	"\x19AUDIT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17AUDIT_OUTCOME_SUCCEEDED\x10\x01\x12\x18\n" +
 	"\x14AUDIT_OUTCOME_FAILED\x10\x02\x12\x18\n" +
-	"\x14AUDIT_OUTCOME_DENIED\x10\x03B\xb9\x01\n" +
-	"\x11com.glm3.audit.v1B\n" +
-	"AuditProtoP\x01ZBgithub.com/glm3/signal-services/generated/go/glm3/audit/v1;auditv1\xa2\x02\x03GAX\xaa\x02\rGlm3.Audit.V1\xca\x02\rGlm3\\Audit\\V1\xe2\x02\x19Glm3\\Audit\\V1\\GPBMetadata\xea\x02\x0fGlm3::Audit::V1b\x06proto3"
+	"\x14AUDIT_OUTCOME_DENIED\x10\x03B\x98\x01ZBgithub.com/glm3/signal-services/generated/go/glm3/audit/v1;auditv1\xa2\x02\x03GAX\xaa\x02\rGlm3.Audit.V1\xca\x02\rGlm3\\Audit\\V1\xe2\x02\x19Glm3\\Audit\\V1\\GPBMetadata\xea\x02\x0fGlm3::Audit::V1b\x06proto3"
 
 var (
 	file_glm3_audit_v1_audit_proto_rawDescOnce sync.Once

@@ -1771,8 +1771,7 @@ const file_glm3_ops_v1_ops_proto_rawDesc = "" +
 	"\x17ALERT_STATE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10ALERT_STATE_OPEN\x10\x01\x12\x1c\n" +
 	"\x18ALERT_STATE_ACKNOWLEDGED\x10\x02\x12\x18\n" +
-	"\x14ALERT_STATE_RESOLVED\x10\x03B\xa9\x01\n" +
-	"\x0fcom.glm3.ops.v1B\bOpsProtoP\x01Z>github.com/glm3/signal-services/generated/go/glm3/ops/v1;opsv1\xa2\x02\x03GOX\xaa\x02\vGlm3.Ops.V1\xca\x02\vGlm3\\Ops\\V1\xe2\x02\x17Glm3\\Ops\\V1\\GPBMetadata\xea\x02\rGlm3::Ops::V1b\x06proto3"
+	"\x14ALERT_STATE_RESOLVED\x10\x03B\x8c\x01Z>github.com/glm3/signal-services/generated/go/glm3/ops/v1;opsv1\xa2\x02\x03GOX\xaa\x02\vGlm3.Ops.V1\xca\x02\vGlm3\\Ops\\V1\xe2\x02\x17Glm3\\Ops\\V1\\GPBMetadata\xea\x02\rGlm3::Ops::V1b\x06proto3"
 
 var (
 	file_glm3_ops_v1_ops_proto_rawDescOnce sync.Once

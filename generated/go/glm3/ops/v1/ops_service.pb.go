@@ -1764,8 +1764,7 @@ const file_glm3_ops_v1_ops_service_proto_rawDesc = "" +
 	"\x10RecordResolution\x12$.glm3.ops.v1.RecordResolutionRequest\x1a%.glm3.ops.v1.RecordResolutionResponse\x12b\n" +
 	"\x11FindSimilarIssues\x12%.glm3.ops.v1.FindSimilarIssuesRequest\x1a&.glm3.ops.v1.FindSimilarIssuesResponse\x12Y\n" +
 	"\x0eGetAgentStatus\x12\".glm3.ops.v1.GetAgentStatusRequest\x1a#.glm3.ops.v1.GetAgentStatusResponse\x12\\\n" +
-	"\x0fListAuditEvents\x12#.glm3.ops.v1.ListAuditEventsRequest\x1a$.glm3.ops.v1.ListAuditEventsResponseB\xb0\x01\n" +
-	"\x0fcom.glm3.ops.v1B\x0fOpsServiceProtoP\x01Z>github.com/glm3/signal-services/generated/go/glm3/ops/v1;opsv1\xa2\x02\x03GOX\xaa\x02\vGlm3.Ops.V1\xca\x02\vGlm3\\Ops\\V1\xe2\x02\x17Glm3\\Ops\\V1\\GPBMetadata\xea\x02\rGlm3::Ops::V1b\x06proto3"
+	"\x0fListAuditEvents\x12#.glm3.ops.v1.ListAuditEventsRequest\x1a$.glm3.ops.v1.ListAuditEventsResponseB\x8c\x01Z>github.com/glm3/signal-services/generated/go/glm3/ops/v1;opsv1\xa2\x02\x03GOX\xaa\x02\vGlm3.Ops.V1\xca\x02\vGlm3\\Ops\\V1\xe2\x02\x17Glm3\\Ops\\V1\\GPBMetadata\xea\x02\rGlm3::Ops::V1b\x06proto3"
 
 var (
 	file_glm3_ops_v1_ops_service_proto_rawDescOnce sync.Once

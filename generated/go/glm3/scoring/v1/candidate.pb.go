@@ -622,8 +622,7 @@ const file_glm3_scoring_v1_candidate_proto_rawDesc = "" +
 	"\n" +
 	"VERDICT_GO\x10\x01\x12\x14\n" +
 	"\x10VERDICT_RESEARCH\x10\x02\x12\x10\n" +
-	"\fVERDICT_PASS\x10\x03B\xcb\x01\n" +
-	"\x13com.glm3.scoring.v1B\x0eCandidateProtoP\x01ZFgithub.com/glm3/signal-services/generated/go/glm3/scoring/v1;scoringv1\xa2\x02\x03GSX\xaa\x02\x0fGlm3.Scoring.V1\xca\x02\x0fGlm3\\Scoring\\V1\xe2\x02\x1bGlm3\\Scoring\\V1\\GPBMetadata\xea\x02\x11Glm3::Scoring::V1b\x06proto3"
+	"\fVERDICT_PASS\x10\x03B\xa4\x01ZFgithub.com/glm3/signal-services/generated/go/glm3/scoring/v1;scoringv1\xa2\x02\x03GSX\xaa\x02\x0fGlm3.Scoring.V1\xca\x02\x0fGlm3\\Scoring\\V1\xe2\x02\x1bGlm3\\Scoring\\V1\\GPBMetadata\xea\x02\x11Glm3::Scoring::V1b\x06proto3"
 
 var (
 	file_glm3_scoring_v1_candidate_proto_rawDescOnce sync.Once

@@ -2694,8 +2694,7 @@ const file_glm3_scoring_v1_scoring_service_proto_rawDesc = "" +
 	"\x10SearchCandidates\x12(.glm3.scoring.v1.SearchCandidatesRequest\x1a).glm3.scoring.v1.SearchCandidatesResponse\x12a\n" +
 	"\x0eSubmitFeedback\x12&.glm3.scoring.v1.SubmitFeedbackRequest\x1a'.glm3.scoring.v1.SubmitFeedbackResponse\x12d\n" +
 	"\x0fGetScoringStats\x12'.glm3.scoring.v1.GetScoringStatsRequest\x1a(.glm3.scoring.v1.GetScoringStatsResponse\x12d\n" +
-	"\x0fListAuditEvents\x12'.glm3.scoring.v1.ListAuditEventsRequest\x1a(.glm3.scoring.v1.ListAuditEventsResponseB\xd0\x01\n" +
-	"\x13com.glm3.scoring.v1B\x13ScoringServiceProtoP\x01ZFgithub.com/glm3/signal-services/generated/go/glm3/scoring/v1;scoringv1\xa2\x02\x03GSX\xaa\x02\x0fGlm3.Scoring.V1\xca\x02\x0fGlm3\\Scoring\\V1\xe2\x02\x1bGlm3\\Scoring\\V1\\GPBMetadata\xea\x02\x11Glm3::Scoring::V1b\x06proto3"
+	"\x0fListAuditEvents\x12'.glm3.scoring.v1.ListAuditEventsRequest\x1a(.glm3.scoring.v1.ListAuditEventsResponseB\xa4\x01ZFgithub.com/glm3/signal-services/generated/go/glm3/scoring/v1;scoringv1\xa2\x02\x03GSX\xaa\x02\x0fGlm3.Scoring.V1\xca\x02\x0fGlm3\\Scoring\\V1\xe2\x02\x1bGlm3\\Scoring\\V1\\GPBMetadata\xea\x02\x11Glm3::Scoring::V1b\x06proto3"
 
 var (
 	file_glm3_scoring_v1_scoring_service_proto_rawDescOnce sync.Once

@@ -221,8 +221,7 @@ const file_glm3_scoring_v1_signal_proto_rawDesc = "" +
 	"\bcomments\x18\r \x03(\tR\bcomments\x1a=\n" +
 	"\x0fEngagementEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01B\xc8\x01\n" +
-	"\x13com.glm3.scoring.v1B\vSignalProtoP\x01ZFgithub.com/glm3/signal-services/generated/go/glm3/scoring/v1;scoringv1\xa2\x02\x03GSX\xaa\x02\x0fGlm3.Scoring.V1\xca\x02\x0fGlm3\\Scoring\\V1\xe2\x02\x1bGlm3\\Scoring\\V1\\GPBMetadata\xea\x02\x11Glm3::Scoring::V1b\x06proto3"
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01B\xa4\x01ZFgithub.com/glm3/signal-services/generated/go/glm3/scoring/v1;scoringv1\xa2\x02\x03GSX\xaa\x02\x0fGlm3.Scoring.V1\xca\x02\x0fGlm3\\Scoring\\V1\xe2\x02\x1bGlm3\\Scoring\\V1\\GPBMetadata\xea\x02\x11Glm3::Scoring::V1b\x06proto3"
 
 var (
 	file_glm3_scoring_v1_signal_proto_rawDescOnce sync.Once
