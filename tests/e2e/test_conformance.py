@@ -24,7 +24,7 @@ from tests.e2e.test_other_language_clients import ERROR_LINE, REPO, RESULT_LINE,
 VECTORS = REPO / "conformance" / "vectors.jsonl"
 GLM3 = Path(sys.executable).parent / "glm3"
 JAVA_JAR = REPO / "clients/java/target/glm3-stream.jar"
-CONFORMANCE_CLIENTS = ["python", "go", "node"]  # java joins once `make clients` builds it
+CONFORMANCE_CLIENTS = ["python", "go", "node", "java"]
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def client_argv(client: str, target: str, path: Path) -> list[str]:
         java = shutil.which("java")
         if java is None or not JAVA_JAR.exists():
             missing(f"{JAVA_JAR.relative_to(REPO)} is not built or java is not installed")
-        return [java, "-jar", str(JAVA_JAR), *flags("go", target=target, frame="5"), str(path)]
+        return [java, "-jar", str(JAVA_JAR), *flags("java", target=target, frame="5"), str(path)]
     return [*command(client), *flags(client, target=target, frame="5"), str(path)]
 
 
