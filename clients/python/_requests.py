@@ -52,6 +52,15 @@ def enum_values(enum: Any, values: Iterable[int | str] | int | str | None, prefi
     return [enum_value(enum, v, prefix, field) for v in values]
 
 
+ViewLike: TypeAlias = int | str
+
+
+def view(value: ViewLike) -> Any:
+    """A `CandidateView` from its number or name (`"basic"`, `"full"`, `CANDIDATE_VIEW_BASIC`); 0 (unset)
+    leaves the RPC's default."""
+    return enum_value(candidate_pb2.CandidateView, value or 0, "CANDIDATE_VIEW_", "view")
+
+
 def verdicts(values: Iterable[int | str] | int | str | None) -> list[Any]:
     return enum_values(candidate_pb2.Verdict, values, "VERDICT_", "verdicts")
 
@@ -103,13 +112,17 @@ def from_dict(value: M | Mapping[str, Any], cls: type[M]) -> M:
 # -- scoring -------------------------------------------------------------------------------------------
 
 
-def score(signal: SignalLike, config: ConfigLike | None, rescore: bool) -> scoring.ScoreRequest:
-    return scoring.ScoreRequest(signal=to_signal(signal), config=scoring_config(config), rescore=rescore)
+def score(signal: SignalLike, config: ConfigLike | None, rescore: bool, view_: ViewLike = 0) -> scoring.ScoreRequest:
+    return scoring.ScoreRequest(
+        signal=to_signal(signal), config=scoring_config(config), rescore=rescore, view=view(view_)
+    )
 
 
-def batch_score(signals: Iterable[SignalLike], config: ConfigLike | None, rescore: bool) -> scoring.BatchScoreRequest:
+def batch_score(
+    signals: Iterable[SignalLike], config: ConfigLike | None, rescore: bool, view_: ViewLike = 0
+) -> scoring.BatchScoreRequest:
     return scoring.BatchScoreRequest(
-        signals=[to_signal(s) for s in signals], config=scoring_config(config), rescore=rescore
+        signals=[to_signal(s) for s in signals], config=scoring_config(config), rescore=rescore, view=view(view_)
     )
 
 
@@ -122,14 +135,14 @@ def is_idempotent_scoring(request: scoring.ScoreRequest | scoring.BatchScoreRequ
     return all(s.id for s in request.signals)
 
 
-def get_candidate(id: str | None, signal_id: str | None) -> scoring.GetCandidateRequest:
+def get_candidate(id: str | None, signal_id: str | None, view_: ViewLike = 0) -> scoring.GetCandidateRequest:
     if (id is None) == (signal_id is None):
         raise client_invalid_argument(
             "give exactly one of id and signal_id", [("lookup", "give exactly one of id and signal_id")], "INVALID_ARGUMENT"
         )
     if id is not None:
-        return scoring.GetCandidateRequest(id=id)
-    return scoring.GetCandidateRequest(signal_id=signal_id or "")
+        return scoring.GetCandidateRequest(id=id, view=view(view_))
+    return scoring.GetCandidateRequest(signal_id=signal_id or "", view=view(view_))
 
 
 def list_candidates(
@@ -144,6 +157,7 @@ def list_candidates(
     start_time: TimeLike | None,
     end_time: TimeLike | None,
     order_by: int | str,
+    view_: ViewLike = 0,
 ) -> scoring.ListCandidatesRequest:
     return scoring.ListCandidatesRequest(
         page_size=page_size,
@@ -156,11 +170,14 @@ def list_candidates(
         start_time=timestamp(start_time, "start_time"),
         end_time=timestamp(end_time, "end_time"),
         order_by=enum_value(scoring.CandidateOrder, order_by, "CANDIDATE_ORDER_", "order_by"),
+        view=view(view_),
     )
 
 
-def search_candidates(query: str, limit: int, verdicts_: Iterable[int | str] | int | str | None) -> scoring.SearchCandidatesRequest:
-    return scoring.SearchCandidatesRequest(query=query, limit=limit, verdicts=verdicts(verdicts_))
+def search_candidates(
+    query: str, limit: int, verdicts_: Iterable[int | str] | int | str | None, view_: ViewLike = 0
+) -> scoring.SearchCandidatesRequest:
+    return scoring.SearchCandidatesRequest(query=query, limit=limit, verdicts=verdicts(verdicts_), view=view(view_))
 
 
 def submit_feedback(

@@ -535,6 +535,13 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--window", type=_int_range(1), default=1000, metavar="N", help="signals in flight at most (default 1000)")
     group.add_argument("--rescore", action="store_true", help="score signals again even if their id was scored before")
     group.add_argument(
+        "--view",
+        choices=("basic", "full"),
+        default="full",
+        help="what each result carries: full (default: reasoning, recommendations, analysis) or basic (ids, scores,"
+        " verdict and its reason; lighter for the server and the wire)",
+    )
+    group.add_argument(
         "--failover",
         type=_int_range(0),
         default=5,

@@ -226,10 +226,11 @@ class StreamOptions:
     window: int
     rescore: bool
     failover: int = 5
+    view: str = "full"
 
 
 def stream_options(args: argparse.Namespace) -> StreamOptions:
-    return StreamOptions(args.frame_size, args.linger_ms, args.window, args.rescore, args.failover)
+    return StreamOptions(args.frame_size, args.linger_ms, args.window, args.rescore, args.failover, args.view)
 
 
 def _stream(
@@ -257,6 +258,7 @@ def _stream(
             window=options.window,
             rescore=options.rescore,
             failover=options.failover,
+            view=options.view,
         )
 
         def note_failovers() -> None:

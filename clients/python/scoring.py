@@ -82,11 +82,13 @@ class ScoringClient(SyncClient):
         *,
         config: req.ConfigLike | None = None,
         rescore: bool = False,
+        view: req.ViewLike = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
     ) -> pb.ScoreResponse:
-        """Scores one signal (a `Signal` or a dict in the seed's JSON shape)."""
-        request = req.score(signal, config, rescore)
+        """Scores one signal (a `Signal` or a dict in the seed's JSON shape). `view`: `"full"` (the default
+        here) or `"basic"`."""
+        request = req.score(signal, config, rescore, view)
         if req.is_idempotent_scoring(request):
             return self._unary_retried("Score", request, timeout, metadata)  # type: ignore[no-any-return]
         return self._unary("Score", request, timeout, metadata)  # type: ignore[no-any-return]
@@ -97,12 +99,13 @@ class ScoringClient(SyncClient):
         *,
         config: req.ConfigLike | None = None,
         rescore: bool = False,
+        view: req.ViewLike = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
     ) -> pb.BatchScoreResponse:
         """Scores up to 1,000 signals in one call; per-signal failures are in `errors` (decode them with
-        `error_from_status(item.status)`)."""
-        request = req.batch_score(signals, config, rescore)
+        `error_from_status(item.status)`). `view`: `"basic"` (the default for batches) or `"full"`."""
+        request = req.batch_score(signals, config, rescore, view)
         if req.is_idempotent_scoring(request):
             return self._unary_retried("BatchScore", request, timeout, metadata)  # type: ignore[no-any-return]
         return self._unary("BatchScore", request, timeout, metadata)  # type: ignore[no-any-return]
@@ -116,6 +119,7 @@ class ScoringClient(SyncClient):
         window: int = 1_000,
         config: req.ConfigLike | None = None,
         rescore: bool = False,
+        view: req.ViewLike = 0,
         timeout: float | None = None,
         metadata: Metadata = None,
         failover: int = 5,
@@ -124,7 +128,9 @@ class ScoringClient(SyncClient):
         `ScoreStream` and yields a `StreamResult` per signal as results arrive (see `glm3.client.streaming`).
         Nothing is sent until iteration starts; at most `window` signals are in flight. When the stream
         breaks (UNAVAILABLE: its replica died or drains), a new call resends the signals not yet answered,
-        up to `failover` new calls in a row without a result between them (0: never)."""
+        up to `failover` new calls in a row without a result between them (0: never). `view`: `"basic"`
+        (the server's default for streams: ids, scores, verdict and its reason) or `"full"` (reasoning,
+        recommendations, `analysis` too)."""
         request_id, call_metadata = self._calls.metadata(metadata)
         return ScoreStream(
             self._stub.ScoreStream,
@@ -137,6 +143,7 @@ class ScoringClient(SyncClient):
             window=window,
             config=req.scoring_config(config),
             rescore=rescore,
+            view=req.view(view),
             failover=failover,
         )
 
@@ -189,11 +196,12 @@ class ScoringClient(SyncClient):
         id: str | None = None,
         *,
         signal_id: str | None = None,
+        view: req.ViewLike = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
     ) -> pb.GetCandidateResponse:
         """One stored candidate by candidate id, or the latest one of a signal id (exactly one of them)."""
-        return self._unary("GetCandidate", req.get_candidate(id, signal_id), timeout, metadata)  # type: ignore[no-any-return]
+        return self._unary("GetCandidate", req.get_candidate(id, signal_id, view), timeout, metadata)  # type: ignore[no-any-return]
 
     def get_signal(self, signal_id: str, *, timeout: Timeout = DEFAULT, metadata: Metadata = None) -> pb.GetSignalResponse:
         """A signal as stored (author, engagement, raw content, comments...) and when it was received."""
@@ -211,6 +219,7 @@ class ScoringClient(SyncClient):
         start_time: req.TimeLike | None = None,
         end_time: req.TimeLike | None = None,
         order_by: int | str = 0,
+        view: req.ViewLike = 0,
         page_size: int = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
@@ -229,6 +238,7 @@ class ScoringClient(SyncClient):
             start_time=start_time,
             end_time=end_time,
             order_by=order_by,
+            view_=view,
         )
 
         def fetch(token: str) -> pb.ListCandidatesResponse:
@@ -245,11 +255,12 @@ class ScoringClient(SyncClient):
         *,
         limit: int = 0,
         verdicts: VerdictsLike = None,
+        view: req.ViewLike = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
     ) -> pb.SearchCandidatesResponse:
         """Full-text (or hybrid) search over the candidates, most relevant first."""
-        return self._unary("SearchCandidates", req.search_candidates(query, limit, verdicts), timeout, metadata)  # type: ignore[no-any-return]
+        return self._unary("SearchCandidates", req.search_candidates(query, limit, verdicts, view), timeout, metadata)  # type: ignore[no-any-return]
 
     def submit_feedback(
         self,
@@ -303,11 +314,13 @@ class AsyncScoringClient(AsyncClient):
         *,
         config: req.ConfigLike | None = None,
         rescore: bool = False,
+        view: req.ViewLike = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
     ) -> pb.ScoreResponse:
-        """Scores one signal (a `Signal` or a dict in the seed's JSON shape)."""
-        request = req.score(signal, config, rescore)
+        """Scores one signal (a `Signal` or a dict in the seed's JSON shape). `view`: `"full"` (the default
+        here) or `"basic"`."""
+        request = req.score(signal, config, rescore, view)
         if req.is_idempotent_scoring(request):
             return await self._unary_retried("Score", request, timeout, metadata)  # type: ignore[no-any-return]
         return await self._unary("Score", request, timeout, metadata)  # type: ignore[no-any-return]
@@ -318,11 +331,13 @@ class AsyncScoringClient(AsyncClient):
         *,
         config: req.ConfigLike | None = None,
         rescore: bool = False,
+        view: req.ViewLike = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
     ) -> pb.BatchScoreResponse:
-        """Scores up to 1,000 signals in one call; per-signal failures are in `errors`."""
-        request = req.batch_score(signals, config, rescore)
+        """Scores up to 1,000 signals in one call; per-signal failures are in `errors`. `view`: `"basic"` (the
+        default for batches) or `"full"`."""
+        request = req.batch_score(signals, config, rescore, view)
         if req.is_idempotent_scoring(request):
             return await self._unary_retried("BatchScore", request, timeout, metadata)  # type: ignore[no-any-return]
         return await self._unary("BatchScore", request, timeout, metadata)  # type: ignore[no-any-return]
@@ -336,6 +351,7 @@ class AsyncScoringClient(AsyncClient):
         window: int = 1_000,
         config: req.ConfigLike | None = None,
         rescore: bool = False,
+        view: req.ViewLike = 0,
         timeout: float | None = None,
         metadata: Metadata = None,
         failover: int = 5,
@@ -353,6 +369,7 @@ class AsyncScoringClient(AsyncClient):
             window=window,
             config=req.scoring_config(config),
             rescore=rescore,
+            view=req.view(view),
             failover=failover,
         )
 
@@ -386,11 +403,12 @@ class AsyncScoringClient(AsyncClient):
         id: str | None = None,
         *,
         signal_id: str | None = None,
+        view: req.ViewLike = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
     ) -> pb.GetCandidateResponse:
         """One stored candidate by candidate id, or the latest one of a signal id (exactly one of them)."""
-        return await self._unary("GetCandidate", req.get_candidate(id, signal_id), timeout, metadata)  # type: ignore[no-any-return]
+        return await self._unary("GetCandidate", req.get_candidate(id, signal_id, view), timeout, metadata)  # type: ignore[no-any-return]
 
     async def get_signal(
         self, signal_id: str, *, timeout: Timeout = DEFAULT, metadata: Metadata = None
@@ -410,6 +428,7 @@ class AsyncScoringClient(AsyncClient):
         start_time: req.TimeLike | None = None,
         end_time: req.TimeLike | None = None,
         order_by: int | str = 0,
+        view: req.ViewLike = 0,
         page_size: int = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
@@ -426,6 +445,7 @@ class AsyncScoringClient(AsyncClient):
             start_time=start_time,
             end_time=end_time,
             order_by=order_by,
+            view_=view,
         )
 
         async def fetch(token: str) -> pb.ListCandidatesResponse:
@@ -442,11 +462,12 @@ class AsyncScoringClient(AsyncClient):
         *,
         limit: int = 0,
         verdicts: VerdictsLike = None,
+        view: req.ViewLike = 0,
         timeout: Timeout = DEFAULT,
         metadata: Metadata = None,
     ) -> pb.SearchCandidatesResponse:
         """Full-text (or hybrid) search over the candidates, most relevant first."""
-        return await self._unary("SearchCandidates", req.search_candidates(query, limit, verdicts), timeout, metadata)  # type: ignore[no-any-return]
+        return await self._unary("SearchCandidates", req.search_candidates(query, limit, verdicts, view), timeout, metadata)  # type: ignore[no-any-return]
 
     async def submit_feedback(
         self,

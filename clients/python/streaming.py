@@ -173,6 +173,7 @@ class _Flow:
         config: candidate_pb2.ScoringConfig | None,
         rescore: bool,
         failover: int,
+        view: int = 0,
     ) -> None:
         _check_settings(frame_size, linger_ms, window, failover)
         self._method = method  # the ScoreStream multi-callable (sync or grpc.aio)
@@ -183,6 +184,7 @@ class _Flow:
         self.window = window
         self.config = config
         self.rescore = rescore
+        self.view = view  # CandidateView of every frame (0: the server's default for streams, BASIC)
         self.request_id = request_id
         self.failover = failover
         self.timeout = timeout
@@ -237,7 +239,7 @@ class _Flow:
     def request(self, keys: Sequence[int]) -> pb.ScoreStreamRequest:
         pending = self._pending
         items = [pending[key].message for key in keys]
-        return pb.ScoreStreamRequest(batch=pb.SignalBatch(items=items, config=self.config, rescore=self.rescore))
+        return pb.ScoreStreamRequest(batch=pb.SignalBatch(items=items, config=self.config, rescore=self.rescore, view=self.view))
 
     def results(self, response: pb.ScoreStreamResponse, leg: _Leg) -> list[StreamResult]:
         if response.WhichOneof("frame") != "results":

@@ -12,6 +12,7 @@ from google.protobuf import struct_pb2, timestamp_pb2
 
 from glm3.scoring.v1 import candidate_pb2, scoring_service_pb2, signal_pb2
 from glm3.servers.common.errors import FieldViolation
+from glm3.servers.scoring import rules
 from glm3.servers.scoring.models import Feedback, ScoredCandidate, Signal, Verdict
 
 VERDICT_TO_PB = {
@@ -334,9 +335,11 @@ def fill_new_struct(struct: struct_pb2.Struct, values: Mapping[str, Any]) -> Non
 
 
 def candidate_to_pb(
-    candidate: ScoredCandidate, message: candidate_pb2.ScoredCandidate | None = None
+    candidate: ScoredCandidate, message: candidate_pb2.ScoredCandidate | None = None, *, full: bool = True
 ) -> candidate_pb2.ScoredCandidate:
     """The candidate as a message; filled into `message` when given (e.g. `response.candidate`, fresh).
+    `full=False` is `CANDIDATE_VIEW_BASIC`: ids, scores, overall score, verdict and its reason, nothing else
+    (the `analysis` Struct, the costliest part, is never built).
 
     Building a candidate where it is sent matters: a message passed to a constructor (`ScoreResult(
     candidate=...)`) is copied, and a candidate with its `analysis` costs as much to copy as to build."""
@@ -344,21 +347,29 @@ def candidate_to_pb(
         message = candidate_pb2.ScoredCandidate()
     message.id = candidate.id
     message.signal_id = candidate.signal_id
+    scores = candidate.scores
+    message_scores = message.scores
+    message_scores.market = scores.market
+    message_scores.competition = scores.competition
+    message_scores.emotional = scores.emotional
+    message_scores.feasibility = scores.feasibility
+    message_scores.signal_quality = scores.signal_quality
+    message.overall_score = candidate.overall_score
+    message.verdict = VERDICT_TO_PB[candidate.verdict]
+    message.verdict_reason = candidate.verdict_reason or rules.stored_verdict_reason(
+        candidate.overall_score, scores.emotional, candidate.verdict, candidate.analysis
+    )
+    if not full:
+        return message
     message.title = candidate.title
     message.description = candidate.description
-    scores, reasoning = candidate.scores, candidate.reasoning
-    message.scores.market = scores.market
-    message.scores.competition = scores.competition
-    message.scores.emotional = scores.emotional
-    message.scores.feasibility = scores.feasibility
-    message.scores.signal_quality = scores.signal_quality
-    message.overall_score = candidate.overall_score
-    message.reasoning.market = reasoning.market
-    message.reasoning.competition = reasoning.competition
-    message.reasoning.emotional = reasoning.emotional
-    message.reasoning.feasibility = reasoning.feasibility
-    message.reasoning.signal_quality = reasoning.signal_quality
-    message.verdict = VERDICT_TO_PB[candidate.verdict]
+    reasoning = candidate.reasoning
+    message_reasoning = message.reasoning
+    message_reasoning.market = reasoning.market
+    message_reasoning.competition = reasoning.competition
+    message_reasoning.emotional = reasoning.emotional
+    message_reasoning.feasibility = reasoning.feasibility
+    message_reasoning.signal_quality = reasoning.signal_quality
     message.recommendations.extend(candidate.recommendations)
     message.source = candidate.source
     message.source_url = candidate.source_url

@@ -82,6 +82,7 @@ class ScoringEngine:
         self, signal: Signal, draft: ScoreDraft, config: ScoringConfig, latency_ms: float
     ) -> ScoredCandidate:
         overall = rules.overall_score(draft.scores, config)
+        verdict = rules.verdict(overall, draft.scores.emotional, config)
         now = utcnow()
         self.latencies_ms.append(latency_ms)
         # The server's config as a dict is made once (and copied); a request's own config each time.
@@ -96,13 +97,14 @@ class ScoringEngine:
             scores=draft.scores,
             overall_score=overall,
             reasoning=draft.reasoning,
-            verdict=rules.verdict(overall, draft.scores.emotional, config),
+            verdict=verdict,
             analysis={**draft.analysis, "config": config_dict, "latency_ms": round(latency_ms, 3)},
             recommendations=draft.recommendations,
             source=signal.source,
             source_url=signal.source_url,
             category=signal.category,
             tags=signal.tags,
+            verdict_reason=rules.verdict_reason(overall, draft.scores.emotional, verdict, config),
         )
 
     async def score_batch(

@@ -174,6 +174,9 @@ class ScoredCandidate:
     tags: list[str] = field(default_factory=list)
     version: int = 1
     previous_candidate_id: str = ""
+    # Why the verdict, in one line (`rules.verdict_reason`); empty for a candidate read from storage, whose
+    # reason is derived when it is sent (`rules.stored_verdict_reason`).
+    verdict_reason: str = ""
 
 
 @dataclass(slots=True)

@@ -60,6 +60,41 @@ def overall_score(scores: Scores, config: ScoringConfig) -> float:
     return round(min(100.0, max(0.0, total)), 2)
 
 
+def verdict_reason(overall: float, emotional: float, verdict: Verdict, config: ScoringConfig) -> str:
+    """One line on why `verdict`: the rule of `verdict()` that decided it, with the numbers and thresholds
+    (`ScoredCandidate.verdict_reason`)."""
+    research, go = config.research_threshold, config.go_threshold
+    if verdict is Verdict.GO:
+        if overall >= go:
+            return f"overall {overall:g} >= go_threshold {go:g}"
+        return (
+            f"overall {overall:g} >= research_threshold {research:g} and emotional {emotional:g} >= "
+            f"emotional_threshold {config.emotional_threshold:g}"
+        )
+    if verdict is Verdict.RESEARCH:
+        return f"overall {overall:g} >= research_threshold {research:g} and < go_threshold {go:g}"
+    return f"overall {overall:g} < research_threshold {research:g}"
+
+
+_THRESHOLDS = ("emotional_threshold", "go_threshold", "research_threshold")
+
+
+def stored_verdict_reason(overall: float, emotional: float, verdict: Verdict, analysis: Mapping[str, object]) -> str:
+    """`verdict_reason` of a stored candidate scored before the field existed: the thresholds of the config it
+    was scored with (`analysis.config`), the defaults for any that is missing."""
+    used = analysis.get("config")
+    values: dict[str, float] = {}
+    if isinstance(used, Mapping):
+        for name in _THRESHOLDS:
+            value = used.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+                values[name] = float(value)
+    return verdict_reason(overall, emotional, verdict, replace(_DEFAULT, **values))
+
+
+_DEFAULT = ScoringConfig()
+
+
 def verdict(overall: float, emotional: float, config: ScoringConfig) -> Verdict:
     """GO at or above go_threshold, or at or above research_threshold with emotional at or above
     emotional_threshold; RESEARCH at or above research_threshold; PASS otherwise."""

@@ -45,6 +45,9 @@ MIB = 1024 * 1024
 # Bytes a candidate adds to what it copies from its signal: ids, scores, five reasonings, the verdict, the
 # recommendations and the `analysis` Struct (about 1.8 KB with the heuristic; an LLM's reasoning is longer).
 CANDIDATE_OVERHEAD = 8 * 1024
+# A BASIC candidate besides its signal id: its own id, five scores, the overall score, the verdict and its
+# one-line reason (about 200 bytes).
+BASIC_CANDIDATE_BYTES = 512
 
 _ORDERS = {
     pb.CANDIDATE_ORDER_UNSPECIFIED: "time_desc",
@@ -67,9 +70,12 @@ def prepare_signal(message: signal_pb2.Signal, prefix: str) -> tuple[Signal, lis
     return signal, violations
 
 
-def response_bytes(message: signal_pb2.Signal) -> int:
+def response_bytes(message: signal_pb2.Signal, full: bool = True) -> int:
     """An upper bound of the encoded candidate a signal becomes: the fields it copies, and its scores,
-    reasoning and analysis (CANDIDATE_OVERHEAD). Comments and raw content are not copied."""
+    reasoning and analysis (CANDIDATE_OVERHEAD); in the BASIC view, its ids, scores and verdict reason.
+    Comments and raw content are not copied."""
+    if not full:
+        return 2 * len(message.id) + BASIC_CANDIDATE_BYTES
     copied = message.ByteSize() - len(message.raw_content.encode()) - sum(len(c.encode()) + 3 for c in message.comments)
     return copied + len(message.id) + CANDIDATE_OVERHEAD
 
@@ -86,6 +92,24 @@ def frame_too_large(field: str, count: int) -> InvalidArgument:
 def invalid_signal(violations: list[FieldViolation], signal_id: str) -> InvalidArgument:
     metadata = {"signal_id": signal_id} if signal_id else None
     return InvalidArgument("signal is invalid", violations, reason="INVALID_SIGNAL", metadata=metadata)
+
+
+_VIEWS = {candidate_pb2.CANDIDATE_VIEW_BASIC: False, candidate_pb2.CANDIDATE_VIEW_FULL: True}
+
+
+def full_view(value: int, default: bool, field: str = "view", violations: list[FieldViolation] | None = None) -> bool:
+    """Whether a request's `CandidateView` asks for FULL candidates (`default` when unset). An unknown value
+    is INVALID_ARGUMENT: raised, or appended to `violations` when given (the default is then returned)."""
+    if value == candidate_pb2.CANDIDATE_VIEW_UNSPECIFIED:
+        return default
+    full = _VIEWS.get(value)
+    if full is not None:
+        return full
+    violation = FieldViolation(field, f"must be CANDIDATE_VIEW_BASIC or CANDIDATE_VIEW_FULL, got {value}")
+    if violations is None:
+        raise InvalidArgument("unknown candidate view", [violation])
+    violations.append(violation)
+    return default
 
 
 def _verdicts(values: Sequence[int], field: str) -> tuple:
@@ -166,6 +190,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
     async def Score(self, request: pb.ScoreRequest, context: grpc.aio.ServicerContext) -> pb.ScoreResponse:
         if not request.HasField("signal"):
             raise InvalidArgument("signal is required", [FieldViolation("signal", "is required")])
+        full = full_view(request.view, True)
         config = self._config(request.config, "config")
         signal, violations = prepare_signal(request.signal, "signal")
         if violations:
@@ -173,7 +198,8 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         outcome = await self.engine.score_one(signal, config, rescore=request.rescore, timeout=_time_left(context))
         audit_note(target=outcome.candidate.signal_id, rescore=request.rescore, already_scored=outcome.already_scored)
         response = pb.ScoreResponse(success=True, already_scored=outcome.already_scored)
-        candidate_to_pb(outcome.candidate, response.candidate)  # built in place: a nested message is copied
+        # built in place: a nested message is copied
+        candidate_to_pb(outcome.candidate, response.candidate, full=full)
         return response
 
     async def _score_indexed(
@@ -219,10 +245,11 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 "batch size out of range",
                 [FieldViolation("signals", f"must hold 1 to {MAX_BATCH:,} signals, got {count:,}")],
             )
+        full = full_view(request.view, False)
         config = self._config(request.config, "config")
         # Refused before anything is stored: a response that cannot be sent would leave the candidates
         # stored and the call failed (and a retry would store signals without ids again).
-        expected = sum(map(response_bytes, request.signals))
+        expected = sum(response_bytes(signal, full) for signal in request.signals)
         if expected > self.max_response_bytes:
             raise InvalidArgument(
                 f"the response to these {count:,} signals would be about {expected / MIB:.1f} MiB, over the "
@@ -237,7 +264,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         audit_note(signals=count, failed=len(errors), rescore=request.rescore)
         response = pb.BatchScoreResponse(success=not errors, errors=errors, processed=count, failed=len(errors))
         for i in sorted(outcomes):
-            candidate_to_pb(outcomes[i].candidate, response.candidates.add())
+            candidate_to_pb(outcomes[i].candidate, response.candidates.add(), full=full)
         return response
 
     async def ScoreUpload(
@@ -293,14 +320,14 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         # A scored signal waits as (correlation id, sequence, outcome) and becomes a message only in the
         # response frame that carries it: a message nested through a constructor is copied at each level,
         # and copying a candidate costs about as much as building it.
-        results: asyncio.Queue[tuple[str, int, Outcome] | pb.ScoreResult | None] = asyncio.Queue()
+        results: asyncio.Queue[tuple[str, int, Outcome, bool] | pb.ScoreResult | None] = asyncio.Queue()
         frames: set[asyncio.Task[None]] = set()
 
         def error_result(correlation_id: str, sequence: int, error: Glm3Error) -> pb.ScoreResult:
             return pb.ScoreResult(correlation_id=correlation_id, sequence=sequence, error=to_rpc_status(error))
 
         async def score_frame(
-            items: list[_Item], config: ScoringConfig, rescore: bool, timeout: float | None
+            items: list[_Item], config: ScoringConfig, rescore: bool, full: bool, timeout: float | None
         ) -> None:
             signals = [item.signal for item in items]
             async for i, result in self.engine.score_batch(signals, config, rescore=rescore, timeout=timeout):
@@ -309,7 +336,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 if isinstance(result, Glm3Error):
                     results.put_nowait(error_result(correlation_id, item.sequence, result))
                 else:
-                    results.put_nowait((correlation_id, item.sequence, result))
+                    results.put_nowait((correlation_id, item.sequence, result, full))
 
         async def read() -> None:
             sequence = 0
@@ -329,7 +356,9 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                     audit_note(signals=sequence)
                     await window.acquire(count)
                     frame_error: Glm3Error | None = None
+                    full = False
                     try:
+                        full = full_view(batch.view, False, "batch.view")
                         config = self._config(batch.config, "batch.config")
                     except InvalidArgument as exc:
                         frame_error = exc
@@ -359,7 +388,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                             items.append(_Item(correlation_id, first + offset, signal))
                     if items:
                         # The time left is measured when each frame is read, so late frames keep the deadline.
-                        task = asyncio.create_task(score_frame(items, config, batch.rescore, _time_left(context)))
+                        task = asyncio.create_task(score_frame(items, config, batch.rescore, full, _time_left(context)))
                         frames.add(task)
                         task.add_done_callback(frames.discard)
                 if frames:
@@ -385,12 +414,12 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
                 frame = response.results.results
                 for entry in batch_results:
                     if isinstance(entry, tuple):
-                        correlation_id, sequence, outcome = entry
+                        correlation_id, sequence, outcome, full = entry
                         message = frame.add()  # fields set one by one: keywords cost twice as much here
                         message.correlation_id = correlation_id
                         message.sequence = sequence
                         message.already_scored = outcome.already_scored
-                        candidate_to_pb(outcome.candidate, message.candidate)
+                        candidate_to_pb(outcome.candidate, message.candidate, full=full)
                     else:
                         frame.append(entry)
                 yield response
@@ -407,6 +436,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
     async def GetCandidate(
         self, request: pb.GetCandidateRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetCandidateResponse:
+        full = full_view(request.view, True)
         which = request.WhichOneof("lookup")
         if which == "id" and request.id:
             candidate = await self.engine.store.get(request.id)
@@ -420,7 +450,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             key = request.id or request.signal_id
             raise NotFound(f"no candidate for {which} {key!r}", reason="CANDIDATE_NOT_FOUND", metadata={which: key})
         response = pb.GetCandidateResponse()
-        candidate_to_pb(candidate, response.candidate)
+        candidate_to_pb(candidate, response.candidate, full=full)
         return response
 
     async def GetSignal(self, request: pb.GetSignalRequest, context: grpc.aio.ServicerContext) -> pb.GetSignalResponse:
@@ -459,6 +489,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             violations.append(FieldViolation("end_time", "must be after start_time"))
         if request.order_by not in _ORDERS:
             violations.append(FieldViolation("order_by", "unknown order"))
+        full = full_view(request.view, True, violations=violations)
         if violations:
             raise InvalidArgument("invalid list request", violations)
         filters = CandidateFilter(
@@ -476,7 +507,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         )
         response = pb.ListCandidatesResponse(next_page_token=token, total_size=total)
         for candidate in candidates:
-            candidate_to_pb(candidate, response.candidates.add())
+            candidate_to_pb(candidate, response.candidates.add(), full=full)
         return response
 
     async def SearchCandidates(
@@ -487,6 +518,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
             violations.append(FieldViolation("query", "must be 1 to 512 characters, not blank"))
         if not 0 <= request.limit <= 100:
             violations.append(FieldViolation("limit", f"must be 0 to 100, got {request.limit}"))
+        full = full_view(request.view, True, violations=violations)
         if violations:
             raise InvalidArgument("invalid search request", violations)
         hits, mode = await self.engine.store.search(
@@ -494,7 +526,7 @@ class ScoringServicer(pb_grpc.ScoringServiceServicer):
         )
         response = pb.SearchCandidatesResponse(mode=mode)
         for candidate, score in hits:
-            candidate_to_pb(candidate, response.hits.add(relevance=score).candidate)
+            candidate_to_pb(candidate, response.hits.add(relevance=score).candidate, full=full)
         return response
 
     async def SubmitFeedback(

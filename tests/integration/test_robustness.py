@@ -9,6 +9,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from glm3.scoring.v1 import candidate_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
 from glm3.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
 from tests.conftest import RunningServer
@@ -65,7 +66,8 @@ async def test_a_batch_whose_response_cannot_fit_is_refused_before_anything_is_s
     from glm3.scoring.v1 import signal_pb2
 
     signals = [signal_pb2.Signal(title=f"big {i}", description="x" * 15_000, source="reddit") for i in range(1_000)]
-    request = pb.BatchScoreRequest(signals=signals)
+    full = candidate_pb2.CANDIDATE_VIEW_FULL  # the candidates with their text: about 16 KB each here
+    request = pb.BatchScoreRequest(signals=signals, view=full)
     assert request.ByteSize() < 16 * 1024 * 1024
     options = {"grpc.max_receive_message_length": 64 * 1024 * 1024, "grpc.max_send_message_length": 64 * 1024 * 1024}
     async with scoring_server.channel(**options) as channel:
@@ -78,7 +80,7 @@ async def test_a_batch_whose_response_cannot_fit_is_refused_before_anything_is_s
             assert "max_send_message_bytes" in (exc.details() or "")
         stats = await stub.GetScoringStats(pb.GetScoringStatsRequest(), timeout=10)
         assert stats.candidates_total == 0  # nothing was stored
-        half = await stub.BatchScore(pb.BatchScoreRequest(signals=signals[:400]), timeout=120)
+        half = await stub.BatchScore(pb.BatchScoreRequest(signals=signals[:400], view=full), timeout=120)
         assert half.processed == 400 and not half.errors
 
 

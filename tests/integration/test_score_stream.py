@@ -10,6 +10,7 @@ import grpc
 import pytest
 from google.rpc import error_details_pb2
 
+from glm3.scoring.v1 import candidate_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
 from glm3.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
 from glm3.scoring.v1 import signal_pb2
@@ -140,7 +141,8 @@ async def test_window_bounds_what_the_server_reads_from_a_producer_that_never_re
             for it in items:
                 it.signal.raw_content = big_text
             sent += 50
-            yield pb.ScoreStreamRequest(batch=pb.SignalBatch(items=items))
+            # FULL candidates (about 3 KB each): large results fill the HTTP/2 windows sooner
+            yield pb.ScoreStreamRequest(batch=pb.SignalBatch(items=items, view=candidate_pb2.CANDIDATE_VIEW_FULL))
 
     async with running(settings, deps) as srv, srv.channel() as channel:
         stub = pb_grpc.ScoringServiceStub(channel)

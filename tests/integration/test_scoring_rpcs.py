@@ -190,7 +190,7 @@ async def test_list_filters_order_and_paging(stub: pb_grpc.ScoringServiceStub) -
                tags=["even"] if i % 2 == 0 else ["odd"])
         for i in range(40)
     ]
-    reply = await stub.BatchScore(pb.BatchScoreRequest(signals=signals), timeout=30)
+    reply = await stub.BatchScore(pb.BatchScoreRequest(signals=signals, view=candidate_pb2.CANDIDATE_VIEW_FULL), timeout=30)
     stored = {c.id: c for c in reply.candidates}
     assert len(stored) == 40
 

@@ -7,6 +7,7 @@ import math
 import pytest
 
 from glm3.servers.scoring.models import ScoringConfig, Scores, Verdict
+from glm3.servers.scoring import rules
 from glm3.servers.scoring.rules import overall_score, resolve_config, verdict
 
 DEFAULT = ScoringConfig()
@@ -109,3 +110,28 @@ def test_scores_and_reasoning_as_dict_follow_the_dimensions() -> None:
     reasoning = Reasoning("a", "b", "c", "d", "e")
     assert list(scores.as_dict().items()) == [(d, getattr(scores, d)) for d in DIMENSIONS]
     assert list(reasoning.as_dict().items()) == [(d, getattr(reasoning, d)) for d in DIMENSIONS]
+
+
+@pytest.mark.parametrize(
+    ("overall", "emotional", "expected"),
+    [
+        (87.25, 50.0, "overall 87.25 >= go_threshold 85"),
+        (72.0, 97.5, "overall 72 >= research_threshold 70 and emotional 97.5 >= emotional_threshold 96"),
+        (72.0, 50.0, "overall 72 >= research_threshold 70 and < go_threshold 85"),
+        (61.5, 99.0, "overall 61.5 < research_threshold 70"),
+    ],
+)
+def test_verdict_reason_names_the_rule_that_decided(overall: float, emotional: float, expected: str) -> None:
+    config = ScoringConfig()
+    verdict = rules.verdict(overall, emotional, config)
+    assert rules.verdict_reason(overall, emotional, verdict, config) == expected
+
+
+def test_a_stored_candidates_reason_uses_the_thresholds_it_was_scored_with() -> None:
+    analysis = {"config": {"go_threshold": 80.0, "research_threshold": 60.0, "emotional_threshold": "junk"}}
+    assert rules.stored_verdict_reason(81.0, 10.0, Verdict.GO, analysis) == "overall 81 >= go_threshold 80"
+    assert rules.stored_verdict_reason(65.0, 10.0, Verdict.RESEARCH, analysis) == (
+        "overall 65 >= research_threshold 60 and < go_threshold 80"
+    )
+    # No config stored (or not an object): the defaults.
+    assert rules.stored_verdict_reason(50.0, 10.0, Verdict.PASS, {"config": None}) == "overall 50 < research_threshold 70"

@@ -86,6 +86,64 @@ func (Verdict) EnumDescriptor() ([]byte, []int) {
 	return file_glm3_scoring_v1_candidate_proto_rawDescGZIP(), []int{0}
 }
 
+// How much of a `ScoredCandidate` an answer carries (AIP-157 partial responses). The stored candidate is always
+// complete: a view only chooses what is sent, so a candidate scored with `BASIC` can be read `FULL` later
+// (`GetCandidate`).
+type CandidateView int32
+
+const (
+	// The RPC's default: `BASIC` for `BatchScore` and `ScoreStream` (what a producer streaming a batch needs),
+	// `FULL` for `Score`, `GetCandidate`, `ListCandidates` and `SearchCandidates` (a person looking at
+	// candidates wants their text).
+	CandidateView_CANDIDATE_VIEW_UNSPECIFIED CandidateView = 0
+	// `id`, `signal_id`, `scores`, `overall_score`, `verdict` and `verdict_reason`; every other field is
+	// left unset (no `analysis`, `reasoning`, `recommendations`, copied signal fields or `timestamp`).
+	CandidateView_CANDIDATE_VIEW_BASIC CandidateView = 1
+	// Every field.
+	CandidateView_CANDIDATE_VIEW_FULL CandidateView = 2
+)
+
+// Enum value maps for CandidateView.
+var (
+	CandidateView_name = map[int32]string{
+		0: "CANDIDATE_VIEW_UNSPECIFIED",
+		1: "CANDIDATE_VIEW_BASIC",
+		2: "CANDIDATE_VIEW_FULL",
+	}
+	CandidateView_value = map[string]int32{
+		"CANDIDATE_VIEW_UNSPECIFIED": 0,
+		"CANDIDATE_VIEW_BASIC":       1,
+		"CANDIDATE_VIEW_FULL":        2,
+	}
+)
+
+func (x CandidateView) Enum() *CandidateView {
+	p := new(CandidateView)
+	*p = x
+	return p
+}
+
+func (x CandidateView) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (CandidateView) Descriptor() protoreflect.EnumDescriptor {
+	return file_glm3_scoring_v1_candidate_proto_enumTypes[1].Descriptor()
+}
+
+func (CandidateView) Type() protoreflect.EnumType {
+	return &file_glm3_scoring_v1_candidate_proto_enumTypes[1]
+}
+
+func (x CandidateView) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use CandidateView.Descriptor instead.
+func (CandidateView) EnumDescriptor() ([]byte, []int) {
+	return file_glm3_scoring_v1_candidate_proto_rawDescGZIP(), []int{1}
+}
+
 // The five dimension scores of a candidate (the numbers of the seed's `ScoreBreakdown`).
 //
 // Each score is between 0 and 100 inclusive, and higher is always better. In proto3 JSON this is the seed's
@@ -410,8 +468,12 @@ type ScoredCandidate struct {
 	Version int32 `protobuf:"varint,16,opt,name=version,proto3" json:"version,omitempty"`
 	// For a rescore (`version` > 1), the id of the candidate it supersedes; empty otherwise.
 	PreviousCandidateId string `protobuf:"bytes,17,opt,name=previous_candidate_id,json=previousCandidateId,proto3" json:"previous_candidate_id,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+	// config used, e.g. `overall 87.2 >= go_threshold 85` or `overall 61.5 < research_threshold 70`. Sent in
+	// every view (`BASIC` included).
+	VerdictReason string `protobuf:"bytes,18,opt,name=verdict_reason,json=verdictReason,proto3" json:"verdict_reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ScoredCandidate) Reset() {
@@ -563,6 +625,13 @@ func (x *ScoredCandidate) GetPreviousCandidateId() string {
 	return ""
 }
 
+func (x *ScoredCandidate) GetVerdictReason() string {
+	if x != nil {
+		return x.VerdictReason
+	}
+	return ""
+}
+
 var File_glm3_scoring_v1_candidate_proto protoreflect.FileDescriptor
 
 const file_glm3_scoring_v1_candidate_proto_rawDesc = "" +
@@ -596,7 +665,7 @@ const file_glm3_scoring_v1_candidate_proto_rawDesc = "" +
 	"\x16_signal_quality_weightB\x16\n" +
 	"\x14_emotional_thresholdB\x0f\n" +
 	"\r_go_thresholdB\x15\n" +
-	"\x13_research_threshold\"\x99\x05\n" +
+	"\x13_research_threshold\"\xc0\x05\n" +
 	"\x0fScoredCandidate\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x128\n" +
 	"\ttimestamp\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\ttimestamp\x12\x1b\n" +
@@ -616,13 +685,18 @@ const file_glm3_scoring_v1_candidate_proto_rawDesc = "" +
 	"\bcategory\x18\x0e \x01(\tR\bcategory\x12\x12\n" +
 	"\x04tags\x18\x0f \x03(\tR\x04tags\x12\x18\n" +
 	"\aversion\x18\x10 \x01(\x05R\aversion\x122\n" +
-	"\x15previous_candidate_id\x18\x11 \x01(\tR\x13previousCandidateId*Z\n" +
+	"\x15previous_candidate_id\x18\x11 \x01(\tR\x13previousCandidateId\x12%\n" +
+	"\x0everdict_reason\x18\x12 \x01(\tR\rverdictReason*Z\n" +
 	"\aVerdict\x12\x17\n" +
 	"\x13VERDICT_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
 	"VERDICT_GO\x10\x01\x12\x14\n" +
 	"\x10VERDICT_RESEARCH\x10\x02\x12\x10\n" +
-	"\fVERDICT_PASS\x10\x03B\xa4\x01ZFgithub.com/glm3/signal-services/generated/go/glm3/scoring/v1;scoringv1\xa2\x02\x03GSX\xaa\x02\x0fGlm3.Scoring.V1\xca\x02\x0fGlm3\\Scoring\\V1\xe2\x02\x1bGlm3\\Scoring\\V1\\GPBMetadata\xea\x02\x11Glm3::Scoring::V1b\x06proto3"
+	"\fVERDICT_PASS\x10\x03*b\n" +
+	"\rCandidateView\x12\x1e\n" +
+	"\x1aCANDIDATE_VIEW_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14CANDIDATE_VIEW_BASIC\x10\x01\x12\x17\n" +
+	"\x13CANDIDATE_VIEW_FULL\x10\x02B\xa4\x01ZFgithub.com/glm3/signal-services/generated/go/glm3/scoring/v1;scoringv1\xa2\x02\x03GSX\xaa\x02\x0fGlm3.Scoring.V1\xca\x02\x0fGlm3\\Scoring\\V1\xe2\x02\x1bGlm3\\Scoring\\V1\\GPBMetadata\xea\x02\x11Glm3::Scoring::V1b\x06proto3"
 
 var (
 	file_glm3_scoring_v1_candidate_proto_rawDescOnce sync.Once
@@ -636,23 +710,24 @@ func file_glm3_scoring_v1_candidate_proto_rawDescGZIP() []byte {
 	return file_glm3_scoring_v1_candidate_proto_rawDescData
 }
 
-var file_glm3_scoring_v1_candidate_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_glm3_scoring_v1_candidate_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
 var file_glm3_scoring_v1_candidate_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_glm3_scoring_v1_candidate_proto_goTypes = []any{
 	(Verdict)(0),                  // 0: glm3.scoring.v1.Verdict
-	(*ScoreBreakdown)(nil),        // 1: glm3.scoring.v1.ScoreBreakdown
-	(*DimensionReasoning)(nil),    // 2: glm3.scoring.v1.DimensionReasoning
-	(*ScoringConfig)(nil),         // 3: glm3.scoring.v1.ScoringConfig
-	(*ScoredCandidate)(nil),       // 4: glm3.scoring.v1.ScoredCandidate
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),       // 6: google.protobuf.Struct
+	(CandidateView)(0),            // 1: glm3.scoring.v1.CandidateView
+	(*ScoreBreakdown)(nil),        // 2: glm3.scoring.v1.ScoreBreakdown
+	(*DimensionReasoning)(nil),    // 3: glm3.scoring.v1.DimensionReasoning
+	(*ScoringConfig)(nil),         // 4: glm3.scoring.v1.ScoringConfig
+	(*ScoredCandidate)(nil),       // 5: glm3.scoring.v1.ScoredCandidate
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),       // 7: google.protobuf.Struct
 }
 var file_glm3_scoring_v1_candidate_proto_depIdxs = []int32{
-	5, // 0: glm3.scoring.v1.ScoredCandidate.timestamp:type_name -> google.protobuf.Timestamp
-	1, // 1: glm3.scoring.v1.ScoredCandidate.scores:type_name -> glm3.scoring.v1.ScoreBreakdown
-	2, // 2: glm3.scoring.v1.ScoredCandidate.reasoning:type_name -> glm3.scoring.v1.DimensionReasoning
+	6, // 0: glm3.scoring.v1.ScoredCandidate.timestamp:type_name -> google.protobuf.Timestamp
+	2, // 1: glm3.scoring.v1.ScoredCandidate.scores:type_name -> glm3.scoring.v1.ScoreBreakdown
+	3, // 2: glm3.scoring.v1.ScoredCandidate.reasoning:type_name -> glm3.scoring.v1.DimensionReasoning
 	0, // 3: glm3.scoring.v1.ScoredCandidate.verdict:type_name -> glm3.scoring.v1.Verdict
-	6, // 4: glm3.scoring.v1.ScoredCandidate.analysis:type_name -> google.protobuf.Struct
+	7, // 4: glm3.scoring.v1.ScoredCandidate.analysis:type_name -> google.protobuf.Struct
 	5, // [5:5] is the sub-list for method output_type
 	5, // [5:5] is the sub-list for method input_type
 	5, // [5:5] is the sub-list for extension type_name
@@ -671,7 +746,7 @@ func file_glm3_scoring_v1_candidate_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_glm3_scoring_v1_candidate_proto_rawDesc), len(file_glm3_scoring_v1_candidate_proto_rawDesc)),
-			NumEnums:      1,
+			NumEnums:      2,
 			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,

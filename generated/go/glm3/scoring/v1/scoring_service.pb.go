@@ -95,7 +95,10 @@ type ScoreRequest struct {
 	Config *ScoringConfig `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
 	// Score again even if `signal.id` was already scored; the new candidate gets the next `version` and links
 	// to the previous one.
-	Rescore       bool `protobuf:"varint,3,opt,name=rescore,proto3" json:"rescore,omitempty"`
+	Rescore bool `protobuf:"varint,3,opt,name=rescore,proto3" json:"rescore,omitempty"`
+	// How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+	// complete whatever the view.
+	View          CandidateView `protobuf:"varint,4,opt,name=view,proto3,enum=glm3.scoring.v1.CandidateView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -149,6 +152,13 @@ func (x *ScoreRequest) GetRescore() bool {
 		return x.Rescore
 	}
 	return false
+}
+
+func (x *ScoreRequest) GetView() CandidateView {
+	if x != nil {
+		return x.View
+	}
+	return CandidateView_CANDIDATE_VIEW_UNSPECIFIED
 }
 
 // Response of `Score` (the seed's `ScoreResponse`). Failures are gRPC statuses with details, so there is no
@@ -225,7 +235,9 @@ type BatchScoreRequest struct {
 	// config fails the whole call with `INVALID_ARGUMENT`.
 	Config *ScoringConfig `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
 	// Score again signals whose ids were already scored.
-	Rescore       bool `protobuf:"varint,3,opt,name=rescore,proto3" json:"rescore,omitempty"`
+	Rescore bool `protobuf:"varint,3,opt,name=rescore,proto3" json:"rescore,omitempty"`
+	// How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+	View          CandidateView `protobuf:"varint,4,opt,name=view,proto3,enum=glm3.scoring.v1.CandidateView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -279,6 +291,13 @@ func (x *BatchScoreRequest) GetRescore() bool {
 		return x.Rescore
 	}
 	return false
+}
+
+func (x *BatchScoreRequest) GetView() CandidateView {
+	if x != nil {
+		return x.View
+	}
+	return CandidateView_CANDIDATE_VIEW_UNSPECIFIED
 }
 
 // Why one signal of a batch or upload was not scored.
@@ -507,7 +526,10 @@ type SignalBatch struct {
 	// Scoring options for the signals of this frame; unset fields take the server's values.
 	Config *ScoringConfig `protobuf:"bytes,2,opt,name=config,proto3" json:"config,omitempty"`
 	// Score again signals whose ids were already scored.
-	Rescore       bool `protobuf:"varint,3,opt,name=rescore,proto3" json:"rescore,omitempty"`
+	Rescore bool `protobuf:"varint,3,opt,name=rescore,proto3" json:"rescore,omitempty"`
+	// How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+	// verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+	View          CandidateView `protobuf:"varint,4,opt,name=view,proto3,enum=glm3.scoring.v1.CandidateView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -561,6 +583,13 @@ func (x *SignalBatch) GetRescore() bool {
 		return x.Rescore
 	}
 	return false
+}
+
+func (x *SignalBatch) GetView() CandidateView {
+	if x != nil {
+		return x.View
+	}
+	return CandidateView_CANDIDATE_VIEW_UNSPECIFIED
 }
 
 // A signal with the producer's correlation id.
@@ -1006,7 +1035,9 @@ type GetCandidateRequest struct {
 	//
 	//	*GetCandidateRequest_Id
 	//	*GetCandidateRequest_SignalId
-	Lookup        isGetCandidateRequest_Lookup `protobuf_oneof:"lookup"`
+	Lookup isGetCandidateRequest_Lookup `protobuf_oneof:"lookup"`
+	// How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+	View          CandidateView `protobuf:"varint,3,opt,name=view,proto3,enum=glm3.scoring.v1.CandidateView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1064,6 +1095,13 @@ func (x *GetCandidateRequest) GetSignalId() string {
 		}
 	}
 	return ""
+}
+
+func (x *GetCandidateRequest) GetView() CandidateView {
+	if x != nil {
+		return x.View
+	}
+	return CandidateView_CANDIDATE_VIEW_UNSPECIFIED
 }
 
 type isGetCandidateRequest_Lookup interface {
@@ -1257,7 +1295,9 @@ type ListCandidatesRequest struct {
 	// Keep candidates scored before this time.
 	EndTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
 	// Order of the results.
-	OrderBy       CandidateOrder `protobuf:"varint,11,opt,name=order_by,json=orderBy,proto3,enum=glm3.scoring.v1.CandidateOrder" json:"order_by,omitempty"`
+	OrderBy CandidateOrder `protobuf:"varint,11,opt,name=order_by,json=orderBy,proto3,enum=glm3.scoring.v1.CandidateOrder" json:"order_by,omitempty"`
+	// How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+	View          CandidateView `protobuf:"varint,12,opt,name=view,proto3,enum=glm3.scoring.v1.CandidateView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1369,6 +1409,13 @@ func (x *ListCandidatesRequest) GetOrderBy() CandidateOrder {
 	return CandidateOrder_CANDIDATE_ORDER_UNSPECIFIED
 }
 
+func (x *ListCandidatesRequest) GetView() CandidateView {
+	if x != nil {
+		return x.View
+	}
+	return CandidateView_CANDIDATE_VIEW_UNSPECIFIED
+}
+
 // Response of `ListCandidates`.
 type ListCandidatesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1441,7 +1488,9 @@ type SearchCandidatesRequest struct {
 	// Maximum number of results, 1 to 100; 0 means 20.
 	Limit int32 `protobuf:"varint,2,opt,name=limit,proto3" json:"limit,omitempty"`
 	// Keep candidates whose verdict is one of these; empty keeps all.
-	Verdicts      []Verdict `protobuf:"varint,3,rep,packed,name=verdicts,proto3,enum=glm3.scoring.v1.Verdict" json:"verdicts,omitempty"`
+	Verdicts []Verdict `protobuf:"varint,3,rep,packed,name=verdicts,proto3,enum=glm3.scoring.v1.Verdict" json:"verdicts,omitempty"`
+	// How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+	View          CandidateView `protobuf:"varint,4,opt,name=view,proto3,enum=glm3.scoring.v1.CandidateView" json:"view,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1495,6 +1544,13 @@ func (x *SearchCandidatesRequest) GetVerdicts() []Verdict {
 		return x.Verdicts
 	}
 	return nil
+}
+
+func (x *SearchCandidatesRequest) GetView() CandidateView {
+	if x != nil {
+		return x.View
+	}
+	return CandidateView_CANDIDATE_VIEW_UNSPECIFIED
 }
 
 // One search hit.
@@ -2490,19 +2546,21 @@ var File_glm3_scoring_v1_scoring_service_proto protoreflect.FileDescriptor
 
 const file_glm3_scoring_v1_scoring_service_proto_rawDesc = "" +
 	"\n" +
-	"%glm3/scoring/v1/scoring_service.proto\x12\x0fglm3.scoring.v1\x1a\x19glm3/audit/v1/audit.proto\x1a\x1fglm3/scoring/v1/candidate.proto\x1a\x1cglm3/scoring/v1/signal.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/rpc/error_details.proto\x1a\x17google/rpc/status.proto\"\x91\x01\n" +
+	"%glm3/scoring/v1/scoring_service.proto\x12\x0fglm3.scoring.v1\x1a\x19glm3/audit/v1/audit.proto\x1a\x1fglm3/scoring/v1/candidate.proto\x1a\x1cglm3/scoring/v1/signal.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/rpc/error_details.proto\x1a\x17google/rpc/status.proto\"\xc5\x01\n" +
 	"\fScoreRequest\x12/\n" +
 	"\x06signal\x18\x01 \x01(\v2\x17.glm3.scoring.v1.SignalR\x06signal\x126\n" +
 	"\x06config\x18\x02 \x01(\v2\x1e.glm3.scoring.v1.ScoringConfigR\x06config\x12\x18\n" +
-	"\arescore\x18\x03 \x01(\bR\arescore\"\x90\x01\n" +
+	"\arescore\x18\x03 \x01(\bR\arescore\x122\n" +
+	"\x04view\x18\x04 \x01(\x0e2\x1e.glm3.scoring.v1.CandidateViewR\x04view\"\x90\x01\n" +
 	"\rScoreResponse\x12\x18\n" +
 	"\asuccess\x18\x01 \x01(\bR\asuccess\x12>\n" +
 	"\tcandidate\x18\x02 \x01(\v2 .glm3.scoring.v1.ScoredCandidateR\tcandidate\x12%\n" +
-	"\x0ealready_scored\x18\x03 \x01(\bR\ralreadyScored\"\x98\x01\n" +
+	"\x0ealready_scored\x18\x03 \x01(\bR\ralreadyScored\"\xcc\x01\n" +
 	"\x11BatchScoreRequest\x121\n" +
 	"\asignals\x18\x01 \x03(\v2\x17.glm3.scoring.v1.SignalR\asignals\x126\n" +
 	"\x06config\x18\x02 \x01(\v2\x1e.glm3.scoring.v1.ScoringConfigR\x06config\x12\x18\n" +
-	"\arescore\x18\x03 \x01(\bR\arescore\"j\n" +
+	"\arescore\x18\x03 \x01(\bR\arescore\x122\n" +
+	"\x04view\x18\x04 \x01(\x0e2\x1e.glm3.scoring.v1.CandidateViewR\x04view\"j\n" +
 	"\tItemError\x12\x14\n" +
 	"\x05index\x18\x01 \x01(\x03R\x05index\x12\x1b\n" +
 	"\tsignal_id\x18\x02 \x01(\tR\bsignalId\x12*\n" +
@@ -2517,11 +2575,12 @@ const file_glm3_scoring_v1_scoring_service_proto_rawDesc = "" +
 	"\x06failed\x18\x05 \x01(\x05R\x06failed\"S\n" +
 	"\x12ScoreStreamRequest\x124\n" +
 	"\x05batch\x18\x01 \x01(\v2\x1c.glm3.scoring.v1.SignalBatchH\x00R\x05batchB\a\n" +
-	"\x05frame\"\x94\x01\n" +
+	"\x05frame\"\xc8\x01\n" +
 	"\vSignalBatch\x123\n" +
 	"\x05items\x18\x01 \x03(\v2\x1d.glm3.scoring.v1.StreamSignalR\x05items\x126\n" +
 	"\x06config\x18\x02 \x01(\v2\x1e.glm3.scoring.v1.ScoringConfigR\x06config\x12\x18\n" +
-	"\arescore\x18\x03 \x01(\bR\arescore\"f\n" +
+	"\arescore\x18\x03 \x01(\bR\arescore\x122\n" +
+	"\x04view\x18\x04 \x01(\x0e2\x1e.glm3.scoring.v1.CandidateViewR\x04view\"f\n" +
 	"\fStreamSignal\x12%\n" +
 	"\x0ecorrelation_id\x18\x01 \x01(\tR\rcorrelationId\x12/\n" +
 	"\x06signal\x18\x02 \x01(\v2\x17.glm3.scoring.v1.SignalR\x06signal\"Y\n" +
@@ -2549,10 +2608,11 @@ const file_glm3_scoring_v1_scoring_service_proto_rawDesc = "" +
 	"\x0everdict_counts\x18\x05 \x03(\v27.glm3.scoring.v1.ScoreUploadResponse.VerdictCountsEntryR\rverdictCounts\x1a@\n" +
 	"\x12VerdictCountsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"P\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"\x84\x01\n" +
 	"\x13GetCandidateRequest\x12\x10\n" +
 	"\x02id\x18\x01 \x01(\tH\x00R\x02id\x12\x1d\n" +
-	"\tsignal_id\x18\x02 \x01(\tH\x00R\bsignalIdB\b\n" +
+	"\tsignal_id\x18\x02 \x01(\tH\x00R\bsignalId\x122\n" +
+	"\x04view\x18\x03 \x01(\x0e2\x1e.glm3.scoring.v1.CandidateViewR\x04viewB\b\n" +
 	"\x06lookup\"V\n" +
 	"\x14GetCandidateResponse\x12>\n" +
 	"\tcandidate\x18\x01 \x01(\v2 .glm3.scoring.v1.ScoredCandidateR\tcandidate\"/\n" +
@@ -2561,7 +2621,7 @@ const file_glm3_scoring_v1_scoring_service_proto_rawDesc = "" +
 	"\x11GetSignalResponse\x12/\n" +
 	"\x06signal\x18\x01 \x01(\v2\x17.glm3.scoring.v1.SignalR\x06signal\x12;\n" +
 	"\vreceived_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"receivedAt\"\x8b\x04\n" +
+	"receivedAt\"\xbf\x04\n" +
 	"\x15ListCandidatesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +
@@ -2576,7 +2636,8 @@ const file_glm3_scoring_v1_scoring_service_proto_rawDesc = "" +
 	"start_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x125\n" +
 	"\bend_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\aendTime\x12:\n" +
-	"\border_by\x18\v \x01(\x0e2\x1f.glm3.scoring.v1.CandidateOrderR\aorderByB\x14\n" +
+	"\border_by\x18\v \x01(\x0e2\x1f.glm3.scoring.v1.CandidateOrderR\aorderBy\x122\n" +
+	"\x04view\x18\f \x01(\x0e2\x1e.glm3.scoring.v1.CandidateViewR\x04viewB\x14\n" +
 	"\x12_min_overall_scoreB\x14\n" +
 	"\x12_max_overall_score\"\xa1\x01\n" +
 	"\x16ListCandidatesResponse\x12@\n" +
@@ -2585,11 +2646,12 @@ const file_glm3_scoring_v1_scoring_service_proto_rawDesc = "" +
 	"candidates\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x03R\ttotalSize\"{\n" +
+	"total_size\x18\x03 \x01(\x03R\ttotalSize\"\xaf\x01\n" +
 	"\x17SearchCandidatesRequest\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12\x14\n" +
 	"\x05limit\x18\x02 \x01(\x05R\x05limit\x124\n" +
-	"\bverdicts\x18\x03 \x03(\x0e2\x18.glm3.scoring.v1.VerdictR\bverdicts\"i\n" +
+	"\bverdicts\x18\x03 \x03(\x0e2\x18.glm3.scoring.v1.VerdictR\bverdicts\x122\n" +
+	"\x04view\x18\x04 \x01(\x0e2\x1e.glm3.scoring.v1.CandidateViewR\x04view\"i\n" +
 	"\tSearchHit\x12>\n" +
 	"\tcandidate\x18\x01 \x01(\v2 .glm3.scoring.v1.ScoredCandidateR\tcandidate\x12\x1c\n" +
 	"\trelevance\x18\x02 \x01(\x01R\trelevance\"^\n" +
@@ -2749,87 +2811,94 @@ var file_glm3_scoring_v1_scoring_service_proto_goTypes = []any{
 	nil,                              // 35: glm3.scoring.v1.GetScoringStatsResponse.ScorerCountsEntry
 	(*Signal)(nil),                   // 36: glm3.scoring.v1.Signal
 	(*ScoringConfig)(nil),            // 37: glm3.scoring.v1.ScoringConfig
-	(*ScoredCandidate)(nil),          // 38: glm3.scoring.v1.ScoredCandidate
-	(*status.Status)(nil),            // 39: google.rpc.Status
-	(*timestamppb.Timestamp)(nil),    // 40: google.protobuf.Timestamp
-	(Verdict)(0),                     // 41: glm3.scoring.v1.Verdict
-	(v1.AuditOutcome)(0),             // 42: glm3.audit.v1.AuditOutcome
-	(*v1.AuditEvent)(nil),            // 43: glm3.audit.v1.AuditEvent
+	(CandidateView)(0),               // 38: glm3.scoring.v1.CandidateView
+	(*ScoredCandidate)(nil),          // 39: glm3.scoring.v1.ScoredCandidate
+	(*status.Status)(nil),            // 40: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),    // 41: google.protobuf.Timestamp
+	(Verdict)(0),                     // 42: glm3.scoring.v1.Verdict
+	(v1.AuditOutcome)(0),             // 43: glm3.audit.v1.AuditOutcome
+	(*v1.AuditEvent)(nil),            // 44: glm3.audit.v1.AuditEvent
 }
 var file_glm3_scoring_v1_scoring_service_proto_depIdxs = []int32{
 	36, // 0: glm3.scoring.v1.ScoreRequest.signal:type_name -> glm3.scoring.v1.Signal
 	37, // 1: glm3.scoring.v1.ScoreRequest.config:type_name -> glm3.scoring.v1.ScoringConfig
-	38, // 2: glm3.scoring.v1.ScoreResponse.candidate:type_name -> glm3.scoring.v1.ScoredCandidate
-	36, // 3: glm3.scoring.v1.BatchScoreRequest.signals:type_name -> glm3.scoring.v1.Signal
-	37, // 4: glm3.scoring.v1.BatchScoreRequest.config:type_name -> glm3.scoring.v1.ScoringConfig
-	39, // 5: glm3.scoring.v1.ItemError.status:type_name -> google.rpc.Status
-	38, // 6: glm3.scoring.v1.BatchScoreResponse.candidates:type_name -> glm3.scoring.v1.ScoredCandidate
-	4,  // 7: glm3.scoring.v1.BatchScoreResponse.errors:type_name -> glm3.scoring.v1.ItemError
-	7,  // 8: glm3.scoring.v1.ScoreStreamRequest.batch:type_name -> glm3.scoring.v1.SignalBatch
-	8,  // 9: glm3.scoring.v1.SignalBatch.items:type_name -> glm3.scoring.v1.StreamSignal
-	37, // 10: glm3.scoring.v1.SignalBatch.config:type_name -> glm3.scoring.v1.ScoringConfig
-	36, // 11: glm3.scoring.v1.StreamSignal.signal:type_name -> glm3.scoring.v1.Signal
-	10, // 12: glm3.scoring.v1.ScoreStreamResponse.results:type_name -> glm3.scoring.v1.ScoreResults
-	11, // 13: glm3.scoring.v1.ScoreResults.results:type_name -> glm3.scoring.v1.ScoreResult
-	38, // 14: glm3.scoring.v1.ScoreResult.candidate:type_name -> glm3.scoring.v1.ScoredCandidate
-	39, // 15: glm3.scoring.v1.ScoreResult.error:type_name -> google.rpc.Status
-	36, // 16: glm3.scoring.v1.ScoreUploadRequest.signals:type_name -> glm3.scoring.v1.Signal
-	37, // 17: glm3.scoring.v1.ScoreUploadRequest.config:type_name -> glm3.scoring.v1.ScoringConfig
-	4,  // 18: glm3.scoring.v1.ScoreUploadResponse.errors:type_name -> glm3.scoring.v1.ItemError
-	33, // 19: glm3.scoring.v1.ScoreUploadResponse.verdict_counts:type_name -> glm3.scoring.v1.ScoreUploadResponse.VerdictCountsEntry
-	38, // 20: glm3.scoring.v1.GetCandidateResponse.candidate:type_name -> glm3.scoring.v1.ScoredCandidate
-	36, // 21: glm3.scoring.v1.GetSignalResponse.signal:type_name -> glm3.scoring.v1.Signal
-	40, // 22: glm3.scoring.v1.GetSignalResponse.received_at:type_name -> google.protobuf.Timestamp
-	41, // 23: glm3.scoring.v1.ListCandidatesRequest.verdicts:type_name -> glm3.scoring.v1.Verdict
-	40, // 24: glm3.scoring.v1.ListCandidatesRequest.start_time:type_name -> google.protobuf.Timestamp
-	40, // 25: glm3.scoring.v1.ListCandidatesRequest.end_time:type_name -> google.protobuf.Timestamp
-	0,  // 26: glm3.scoring.v1.ListCandidatesRequest.order_by:type_name -> glm3.scoring.v1.CandidateOrder
-	38, // 27: glm3.scoring.v1.ListCandidatesResponse.candidates:type_name -> glm3.scoring.v1.ScoredCandidate
-	41, // 28: glm3.scoring.v1.SearchCandidatesRequest.verdicts:type_name -> glm3.scoring.v1.Verdict
-	38, // 29: glm3.scoring.v1.SearchHit.candidate:type_name -> glm3.scoring.v1.ScoredCandidate
-	21, // 30: glm3.scoring.v1.SearchCandidatesResponse.hits:type_name -> glm3.scoring.v1.SearchHit
-	41, // 31: glm3.scoring.v1.SubmitFeedbackRequest.expected_verdict:type_name -> glm3.scoring.v1.Verdict
-	40, // 32: glm3.scoring.v1.Feedback.timestamp:type_name -> google.protobuf.Timestamp
-	41, // 33: glm3.scoring.v1.Feedback.expected_verdict:type_name -> glm3.scoring.v1.Verdict
-	24, // 34: glm3.scoring.v1.SubmitFeedbackResponse.feedback:type_name -> glm3.scoring.v1.Feedback
-	40, // 35: glm3.scoring.v1.GetScoringStatsRequest.start_time:type_name -> google.protobuf.Timestamp
-	40, // 36: glm3.scoring.v1.GetScoringStatsRequest.end_time:type_name -> google.protobuf.Timestamp
-	34, // 37: glm3.scoring.v1.GetScoringStatsResponse.verdict_counts:type_name -> glm3.scoring.v1.GetScoringStatsResponse.VerdictCountsEntry
-	35, // 38: glm3.scoring.v1.GetScoringStatsResponse.scorer_counts:type_name -> glm3.scoring.v1.GetScoringStatsResponse.ScorerCountsEntry
-	27, // 39: glm3.scoring.v1.GetScoringStatsResponse.score_distribution:type_name -> glm3.scoring.v1.HistogramBucket
-	28, // 40: glm3.scoring.v1.GetScoringStatsResponse.scoring_latency:type_name -> glm3.scoring.v1.LatencySummary
-	29, // 41: glm3.scoring.v1.GetScoringStatsResponse.health:type_name -> glm3.scoring.v1.ScoringHealth
-	40, // 42: glm3.scoring.v1.ListAuditEventsRequest.start_time:type_name -> google.protobuf.Timestamp
-	40, // 43: glm3.scoring.v1.ListAuditEventsRequest.end_time:type_name -> google.protobuf.Timestamp
-	42, // 44: glm3.scoring.v1.ListAuditEventsRequest.outcomes:type_name -> glm3.audit.v1.AuditOutcome
-	43, // 45: glm3.scoring.v1.ListAuditEventsResponse.events:type_name -> glm3.audit.v1.AuditEvent
-	1,  // 46: glm3.scoring.v1.ScoringService.Score:input_type -> glm3.scoring.v1.ScoreRequest
-	3,  // 47: glm3.scoring.v1.ScoringService.BatchScore:input_type -> glm3.scoring.v1.BatchScoreRequest
-	6,  // 48: glm3.scoring.v1.ScoringService.ScoreStream:input_type -> glm3.scoring.v1.ScoreStreamRequest
-	12, // 49: glm3.scoring.v1.ScoringService.ScoreUpload:input_type -> glm3.scoring.v1.ScoreUploadRequest
-	14, // 50: glm3.scoring.v1.ScoringService.GetCandidate:input_type -> glm3.scoring.v1.GetCandidateRequest
-	16, // 51: glm3.scoring.v1.ScoringService.GetSignal:input_type -> glm3.scoring.v1.GetSignalRequest
-	18, // 52: glm3.scoring.v1.ScoringService.ListCandidates:input_type -> glm3.scoring.v1.ListCandidatesRequest
-	20, // 53: glm3.scoring.v1.ScoringService.SearchCandidates:input_type -> glm3.scoring.v1.SearchCandidatesRequest
-	23, // 54: glm3.scoring.v1.ScoringService.SubmitFeedback:input_type -> glm3.scoring.v1.SubmitFeedbackRequest
-	26, // 55: glm3.scoring.v1.ScoringService.GetScoringStats:input_type -> glm3.scoring.v1.GetScoringStatsRequest
-	31, // 56: glm3.scoring.v1.ScoringService.ListAuditEvents:input_type -> glm3.scoring.v1.ListAuditEventsRequest
-	2,  // 57: glm3.scoring.v1.ScoringService.Score:output_type -> glm3.scoring.v1.ScoreResponse
-	5,  // 58: glm3.scoring.v1.ScoringService.BatchScore:output_type -> glm3.scoring.v1.BatchScoreResponse
-	9,  // 59: glm3.scoring.v1.ScoringService.ScoreStream:output_type -> glm3.scoring.v1.ScoreStreamResponse
-	13, // 60: glm3.scoring.v1.ScoringService.ScoreUpload:output_type -> glm3.scoring.v1.ScoreUploadResponse
-	15, // 61: glm3.scoring.v1.ScoringService.GetCandidate:output_type -> glm3.scoring.v1.GetCandidateResponse
-	17, // 62: glm3.scoring.v1.ScoringService.GetSignal:output_type -> glm3.scoring.v1.GetSignalResponse
-	19, // 63: glm3.scoring.v1.ScoringService.ListCandidates:output_type -> glm3.scoring.v1.ListCandidatesResponse
-	22, // 64: glm3.scoring.v1.ScoringService.SearchCandidates:output_type -> glm3.scoring.v1.SearchCandidatesResponse
-	25, // 65: glm3.scoring.v1.ScoringService.SubmitFeedback:output_type -> glm3.scoring.v1.SubmitFeedbackResponse
-	30, // 66: glm3.scoring.v1.ScoringService.GetScoringStats:output_type -> glm3.scoring.v1.GetScoringStatsResponse
-	32, // 67: glm3.scoring.v1.ScoringService.ListAuditEvents:output_type -> glm3.scoring.v1.ListAuditEventsResponse
-	57, // [57:68] is the sub-list for method output_type
-	46, // [46:57] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	38, // 2: glm3.scoring.v1.ScoreRequest.view:type_name -> glm3.scoring.v1.CandidateView
+	39, // 3: glm3.scoring.v1.ScoreResponse.candidate:type_name -> glm3.scoring.v1.ScoredCandidate
+	36, // 4: glm3.scoring.v1.BatchScoreRequest.signals:type_name -> glm3.scoring.v1.Signal
+	37, // 5: glm3.scoring.v1.BatchScoreRequest.config:type_name -> glm3.scoring.v1.ScoringConfig
+	38, // 6: glm3.scoring.v1.BatchScoreRequest.view:type_name -> glm3.scoring.v1.CandidateView
+	40, // 7: glm3.scoring.v1.ItemError.status:type_name -> google.rpc.Status
+	39, // 8: glm3.scoring.v1.BatchScoreResponse.candidates:type_name -> glm3.scoring.v1.ScoredCandidate
+	4,  // 9: glm3.scoring.v1.BatchScoreResponse.errors:type_name -> glm3.scoring.v1.ItemError
+	7,  // 10: glm3.scoring.v1.ScoreStreamRequest.batch:type_name -> glm3.scoring.v1.SignalBatch
+	8,  // 11: glm3.scoring.v1.SignalBatch.items:type_name -> glm3.scoring.v1.StreamSignal
+	37, // 12: glm3.scoring.v1.SignalBatch.config:type_name -> glm3.scoring.v1.ScoringConfig
+	38, // 13: glm3.scoring.v1.SignalBatch.view:type_name -> glm3.scoring.v1.CandidateView
+	36, // 14: glm3.scoring.v1.StreamSignal.signal:type_name -> glm3.scoring.v1.Signal
+	10, // 15: glm3.scoring.v1.ScoreStreamResponse.results:type_name -> glm3.scoring.v1.ScoreResults
+	11, // 16: glm3.scoring.v1.ScoreResults.results:type_name -> glm3.scoring.v1.ScoreResult
+	39, // 17: glm3.scoring.v1.ScoreResult.candidate:type_name -> glm3.scoring.v1.ScoredCandidate
+	40, // 18: glm3.scoring.v1.ScoreResult.error:type_name -> google.rpc.Status
+	36, // 19: glm3.scoring.v1.ScoreUploadRequest.signals:type_name -> glm3.scoring.v1.Signal
+	37, // 20: glm3.scoring.v1.ScoreUploadRequest.config:type_name -> glm3.scoring.v1.ScoringConfig
+	4,  // 21: glm3.scoring.v1.ScoreUploadResponse.errors:type_name -> glm3.scoring.v1.ItemError
+	33, // 22: glm3.scoring.v1.ScoreUploadResponse.verdict_counts:type_name -> glm3.scoring.v1.ScoreUploadResponse.VerdictCountsEntry
+	38, // 23: glm3.scoring.v1.GetCandidateRequest.view:type_name -> glm3.scoring.v1.CandidateView
+	39, // 24: glm3.scoring.v1.GetCandidateResponse.candidate:type_name -> glm3.scoring.v1.ScoredCandidate
+	36, // 25: glm3.scoring.v1.GetSignalResponse.signal:type_name -> glm3.scoring.v1.Signal
+	41, // 26: glm3.scoring.v1.GetSignalResponse.received_at:type_name -> google.protobuf.Timestamp
+	42, // 27: glm3.scoring.v1.ListCandidatesRequest.verdicts:type_name -> glm3.scoring.v1.Verdict
+	41, // 28: glm3.scoring.v1.ListCandidatesRequest.start_time:type_name -> google.protobuf.Timestamp
+	41, // 29: glm3.scoring.v1.ListCandidatesRequest.end_time:type_name -> google.protobuf.Timestamp
+	0,  // 30: glm3.scoring.v1.ListCandidatesRequest.order_by:type_name -> glm3.scoring.v1.CandidateOrder
+	38, // 31: glm3.scoring.v1.ListCandidatesRequest.view:type_name -> glm3.scoring.v1.CandidateView
+	39, // 32: glm3.scoring.v1.ListCandidatesResponse.candidates:type_name -> glm3.scoring.v1.ScoredCandidate
+	42, // 33: glm3.scoring.v1.SearchCandidatesRequest.verdicts:type_name -> glm3.scoring.v1.Verdict
+	38, // 34: glm3.scoring.v1.SearchCandidatesRequest.view:type_name -> glm3.scoring.v1.CandidateView
+	39, // 35: glm3.scoring.v1.SearchHit.candidate:type_name -> glm3.scoring.v1.ScoredCandidate
+	21, // 36: glm3.scoring.v1.SearchCandidatesResponse.hits:type_name -> glm3.scoring.v1.SearchHit
+	42, // 37: glm3.scoring.v1.SubmitFeedbackRequest.expected_verdict:type_name -> glm3.scoring.v1.Verdict
+	41, // 38: glm3.scoring.v1.Feedback.timestamp:type_name -> google.protobuf.Timestamp
+	42, // 39: glm3.scoring.v1.Feedback.expected_verdict:type_name -> glm3.scoring.v1.Verdict
+	24, // 40: glm3.scoring.v1.SubmitFeedbackResponse.feedback:type_name -> glm3.scoring.v1.Feedback
+	41, // 41: glm3.scoring.v1.GetScoringStatsRequest.start_time:type_name -> google.protobuf.Timestamp
+	41, // 42: glm3.scoring.v1.GetScoringStatsRequest.end_time:type_name -> google.protobuf.Timestamp
+	34, // 43: glm3.scoring.v1.GetScoringStatsResponse.verdict_counts:type_name -> glm3.scoring.v1.GetScoringStatsResponse.VerdictCountsEntry
+	35, // 44: glm3.scoring.v1.GetScoringStatsResponse.scorer_counts:type_name -> glm3.scoring.v1.GetScoringStatsResponse.ScorerCountsEntry
+	27, // 45: glm3.scoring.v1.GetScoringStatsResponse.score_distribution:type_name -> glm3.scoring.v1.HistogramBucket
+	28, // 46: glm3.scoring.v1.GetScoringStatsResponse.scoring_latency:type_name -> glm3.scoring.v1.LatencySummary
+	29, // 47: glm3.scoring.v1.GetScoringStatsResponse.health:type_name -> glm3.scoring.v1.ScoringHealth
+	41, // 48: glm3.scoring.v1.ListAuditEventsRequest.start_time:type_name -> google.protobuf.Timestamp
+	41, // 49: glm3.scoring.v1.ListAuditEventsRequest.end_time:type_name -> google.protobuf.Timestamp
+	43, // 50: glm3.scoring.v1.ListAuditEventsRequest.outcomes:type_name -> glm3.audit.v1.AuditOutcome
+	44, // 51: glm3.scoring.v1.ListAuditEventsResponse.events:type_name -> glm3.audit.v1.AuditEvent
+	1,  // 52: glm3.scoring.v1.ScoringService.Score:input_type -> glm3.scoring.v1.ScoreRequest
+	3,  // 53: glm3.scoring.v1.ScoringService.BatchScore:input_type -> glm3.scoring.v1.BatchScoreRequest
+	6,  // 54: glm3.scoring.v1.ScoringService.ScoreStream:input_type -> glm3.scoring.v1.ScoreStreamRequest
+	12, // 55: glm3.scoring.v1.ScoringService.ScoreUpload:input_type -> glm3.scoring.v1.ScoreUploadRequest
+	14, // 56: glm3.scoring.v1.ScoringService.GetCandidate:input_type -> glm3.scoring.v1.GetCandidateRequest
+	16, // 57: glm3.scoring.v1.ScoringService.GetSignal:input_type -> glm3.scoring.v1.GetSignalRequest
+	18, // 58: glm3.scoring.v1.ScoringService.ListCandidates:input_type -> glm3.scoring.v1.ListCandidatesRequest
+	20, // 59: glm3.scoring.v1.ScoringService.SearchCandidates:input_type -> glm3.scoring.v1.SearchCandidatesRequest
+	23, // 60: glm3.scoring.v1.ScoringService.SubmitFeedback:input_type -> glm3.scoring.v1.SubmitFeedbackRequest
+	26, // 61: glm3.scoring.v1.ScoringService.GetScoringStats:input_type -> glm3.scoring.v1.GetScoringStatsRequest
+	31, // 62: glm3.scoring.v1.ScoringService.ListAuditEvents:input_type -> glm3.scoring.v1.ListAuditEventsRequest
+	2,  // 63: glm3.scoring.v1.ScoringService.Score:output_type -> glm3.scoring.v1.ScoreResponse
+	5,  // 64: glm3.scoring.v1.ScoringService.BatchScore:output_type -> glm3.scoring.v1.BatchScoreResponse
+	9,  // 65: glm3.scoring.v1.ScoringService.ScoreStream:output_type -> glm3.scoring.v1.ScoreStreamResponse
+	13, // 66: glm3.scoring.v1.ScoringService.ScoreUpload:output_type -> glm3.scoring.v1.ScoreUploadResponse
+	15, // 67: glm3.scoring.v1.ScoringService.GetCandidate:output_type -> glm3.scoring.v1.GetCandidateResponse
+	17, // 68: glm3.scoring.v1.ScoringService.GetSignal:output_type -> glm3.scoring.v1.GetSignalResponse
+	19, // 69: glm3.scoring.v1.ScoringService.ListCandidates:output_type -> glm3.scoring.v1.ListCandidatesResponse
+	22, // 70: glm3.scoring.v1.ScoringService.SearchCandidates:output_type -> glm3.scoring.v1.SearchCandidatesResponse
+	25, // 71: glm3.scoring.v1.ScoringService.SubmitFeedback:output_type -> glm3.scoring.v1.SubmitFeedbackResponse
+	30, // 72: glm3.scoring.v1.ScoringService.GetScoringStats:output_type -> glm3.scoring.v1.GetScoringStatsResponse
+	32, // 73: glm3.scoring.v1.ScoringService.ListAuditEvents:output_type -> glm3.scoring.v1.ListAuditEventsResponse
+	63, // [63:74] is the sub-list for method output_type
+	52, // [52:63] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_glm3_scoring_v1_scoring_service_proto_init() }

@@ -203,6 +203,168 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
     // @@protoc_insertion_point(enum_scope:glm3.scoring.v1.Verdict)
   }
 
+  /**
+   * <pre>
+   * How much of a `ScoredCandidate` an answer carries (AIP-157 partial responses). The stored candidate is always
+   * complete: a view only chooses what is sent, so a candidate scored with `BASIC` can be read `FULL` later
+   * (`GetCandidate`).
+   * </pre>
+   *
+   * Protobuf enum {@code glm3.scoring.v1.CandidateView}
+   */
+  public enum CandidateView
+      implements com.google.protobuf.ProtocolMessageEnum {
+    /**
+     * <pre>
+     * The RPC's default: `BASIC` for `BatchScore` and `ScoreStream` (what a producer streaming a batch needs),
+     * `FULL` for `Score`, `GetCandidate`, `ListCandidates` and `SearchCandidates` (a person looking at
+     * candidates wants their text).
+     * </pre>
+     *
+     * <code>CANDIDATE_VIEW_UNSPECIFIED = 0;</code>
+     */
+    CANDIDATE_VIEW_UNSPECIFIED(0),
+    /**
+     * <pre>
+     * `id`, `signal_id`, `scores`, `overall_score`, `verdict` and `verdict_reason`; every other field is
+     * left unset (no `analysis`, `reasoning`, `recommendations`, copied signal fields or `timestamp`).
+     * </pre>
+     *
+     * <code>CANDIDATE_VIEW_BASIC = 1;</code>
+     */
+    CANDIDATE_VIEW_BASIC(1),
+    /**
+     * <pre>
+     * Every field.
+     * </pre>
+     *
+     * <code>CANDIDATE_VIEW_FULL = 2;</code>
+     */
+    CANDIDATE_VIEW_FULL(2),
+    UNRECOGNIZED(-1),
+    ;
+
+    static {
+      com.google.protobuf.RuntimeVersion.validateProtobufGencodeVersion(
+        com.google.protobuf.RuntimeVersion.RuntimeDomain.PUBLIC,
+        /* major= */ 4,
+        /* minor= */ 36,
+        /* patch= */ 2,
+        /* suffix= */ "",
+        "CandidateView");
+    }
+    /**
+     * <pre>
+     * The RPC's default: `BASIC` for `BatchScore` and `ScoreStream` (what a producer streaming a batch needs),
+     * `FULL` for `Score`, `GetCandidate`, `ListCandidates` and `SearchCandidates` (a person looking at
+     * candidates wants their text).
+     * </pre>
+     *
+     * <code>CANDIDATE_VIEW_UNSPECIFIED = 0;</code>
+     */
+    public static final int CANDIDATE_VIEW_UNSPECIFIED_VALUE = 0;
+    /**
+     * <pre>
+     * `id`, `signal_id`, `scores`, `overall_score`, `verdict` and `verdict_reason`; every other field is
+     * left unset (no `analysis`, `reasoning`, `recommendations`, copied signal fields or `timestamp`).
+     * </pre>
+     *
+     * <code>CANDIDATE_VIEW_BASIC = 1;</code>
+     */
+    public static final int CANDIDATE_VIEW_BASIC_VALUE = 1;
+    /**
+     * <pre>
+     * Every field.
+     * </pre>
+     *
+     * <code>CANDIDATE_VIEW_FULL = 2;</code>
+     */
+    public static final int CANDIDATE_VIEW_FULL_VALUE = 2;
+
+
+    public final int getNumber() {
+      if (this == UNRECOGNIZED) {
+        throw new java.lang.IllegalArgumentException(
+            "Can't get the number of an unknown enum value.");
+      }
+      return value;
+    }
+
+    /**
+     * @param value The numeric wire value of the corresponding enum entry.
+     * @return The enum associated with the given numeric wire value.
+     * @deprecated Use {@link #forNumber(int)} instead.
+     */
+    @java.lang.Deprecated
+    public static CandidateView valueOf(int value) {
+      return forNumber(value);
+    }
+
+    /**
+     * @param value The numeric wire value of the corresponding enum entry.
+     * @return The enum associated with the given numeric wire value.
+     */
+    public static CandidateView forNumber(int value) {
+      switch (value) {
+        case 0: return CANDIDATE_VIEW_UNSPECIFIED;
+        case 1: return CANDIDATE_VIEW_BASIC;
+        case 2: return CANDIDATE_VIEW_FULL;
+        default: return null;
+      }
+    }
+
+    public static com.google.protobuf.Internal.EnumLiteMap<CandidateView>
+        internalGetValueMap() {
+      return internalValueMap;
+    }
+    private static final com.google.protobuf.Internal.EnumLiteMap<
+        CandidateView> internalValueMap =
+          new com.google.protobuf.Internal.EnumLiteMap<CandidateView>() {
+            public CandidateView findValueByNumber(int number) {
+              return CandidateView.forNumber(number);
+            }
+          };
+
+    public final com.google.protobuf.Descriptors.EnumValueDescriptor
+        getValueDescriptor() {
+      if (this == UNRECOGNIZED) {
+        throw new java.lang.IllegalStateException(
+            "Can't get the descriptor of an unrecognized enum value.");
+      }
+      return getDescriptor().getValue(ordinal());
+    }
+    public final com.google.protobuf.Descriptors.EnumDescriptor
+        getDescriptorForType() {
+      return getDescriptor();
+    }
+    public static com.google.protobuf.Descriptors.EnumDescriptor
+        getDescriptor() {
+      return glm3.scoring.v1.Candidate.getDescriptor().getEnumType(1);
+    }
+
+    private static final CandidateView[] VALUES = values();
+
+    public static CandidateView valueOf(
+        com.google.protobuf.Descriptors.EnumValueDescriptor desc) {
+      if (desc.getType() != getDescriptor()) {
+        throw new java.lang.IllegalArgumentException(
+          "EnumValueDescriptor is not for this type.");
+      }
+      if (desc.getIndex() == -1) {
+        return UNRECOGNIZED;
+      }
+      return VALUES[desc.getIndex()];
+    }
+
+    private final int value;
+
+    private CandidateView(int value) {
+      this.value = value;
+    }
+
+    // @@protoc_insertion_point(enum_scope:glm3.scoring.v1.CandidateView)
+  }
+
   public interface ScoreBreakdownOrBuilder extends
       // @@protoc_insertion_point(interface_extends:glm3.scoring.v1.ScoreBreakdown)
       com.google.protobuf.MessageOrBuilder {
@@ -4216,6 +4378,30 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
      */
     com.google.protobuf.ByteString
         getPreviousCandidateIdBytes();
+
+    /**
+     * <pre>
+     * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+     * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+     * every view (`BASIC` included).
+     * </pre>
+     *
+     * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+     * @return The verdictReason.
+     */
+    java.lang.String getVerdictReason();
+    /**
+     * <pre>
+     * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+     * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+     * every view (`BASIC` included).
+     * </pre>
+     *
+     * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+     * @return The bytes for verdictReason.
+     */
+    com.google.protobuf.ByteString
+        getVerdictReasonBytes();
   }
   /**
    * <pre>
@@ -4256,6 +4442,7 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
       tags_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
       previousCandidateId_ = "";
+      verdictReason_ = "";
     }
 
     public static final com.google.protobuf.Descriptors.Descriptor
@@ -4980,6 +5167,57 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
       }
     }
 
+    public static final int VERDICT_REASON_FIELD_NUMBER = 18;
+    @SuppressWarnings("serial")
+    private volatile java.lang.Object verdictReason_ = "";
+    /**
+     * <pre>
+     * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+     * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+     * every view (`BASIC` included).
+     * </pre>
+     *
+     * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+     * @return The verdictReason.
+     */
+    @java.lang.Override
+    public java.lang.String getVerdictReason() {
+      java.lang.Object ref = verdictReason_;
+      if (ref instanceof java.lang.String) {
+        return (java.lang.String) ref;
+      } else {
+        com.google.protobuf.ByteString bs = 
+            (com.google.protobuf.ByteString) ref;
+        java.lang.String s = bs.toStringUtf8();
+        verdictReason_ = s;
+        return s;
+      }
+    }
+    /**
+     * <pre>
+     * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+     * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+     * every view (`BASIC` included).
+     * </pre>
+     *
+     * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+     * @return The bytes for verdictReason.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString
+        getVerdictReasonBytes() {
+      java.lang.Object ref = verdictReason_;
+      if (ref instanceof java.lang.String) {
+        com.google.protobuf.ByteString b = 
+            com.google.protobuf.ByteString.copyFromUtf8(
+                (java.lang.String) ref);
+        verdictReason_ = b;
+        return b;
+      } else {
+        return (com.google.protobuf.ByteString) ref;
+      }
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -5044,6 +5282,9 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
       }
       if (!com.google.protobuf.GeneratedMessage.isStringEmpty(previousCandidateId_)) {
         com.google.protobuf.GeneratedMessage.writeString(output, 17, previousCandidateId_);
+      }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(verdictReason_)) {
+        com.google.protobuf.GeneratedMessage.writeString(output, 18, verdictReason_);
       }
       getUnknownFields().writeTo(output);
     }
@@ -5117,6 +5358,9 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
       if (!com.google.protobuf.GeneratedMessage.isStringEmpty(previousCandidateId_)) {
         size += com.google.protobuf.GeneratedMessage.computeStringSize(17, previousCandidateId_);
       }
+      if (!com.google.protobuf.GeneratedMessage.isStringEmpty(verdictReason_)) {
+        size += com.google.protobuf.GeneratedMessage.computeStringSize(18, verdictReason_);
+      }
       return size;
     }
     @java.lang.Override
@@ -5187,6 +5431,8 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
           != other.getVersion()) return false;
       if (!getPreviousCandidateId()
           .equals(other.getPreviousCandidateId())) return false;
+      if (!getVerdictReason()
+          .equals(other.getVerdictReason())) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -5245,6 +5491,8 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
       hash = (53 * hash) + getVersion();
       hash = (37 * hash) + PREVIOUS_CANDIDATE_ID_FIELD_NUMBER;
       hash = (53 * hash) + getPreviousCandidateId().hashCode();
+      hash = (37 * hash) + VERDICT_REASON_FIELD_NUMBER;
+      hash = (53 * hash) + getVerdictReason().hashCode();
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -5424,6 +5672,7 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
             com.google.protobuf.LazyStringArrayList.emptyList();
         version_ = 0;
         previousCandidateId_ = "";
+        verdictReason_ = "";
         return this;
       }
 
@@ -5523,6 +5772,9 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
         if (((from_bitField0_ & 0x00010000) != 0)) {
           result.previousCandidateId_ = previousCandidateId_;
         }
+        if (((from_bitField0_ & 0x00020000) != 0)) {
+          result.verdictReason_ = verdictReason_;
+        }
         result.bitField0_ |= to_bitField0_;
       }
 
@@ -5617,6 +5869,11 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
         if (!other.getPreviousCandidateId().isEmpty()) {
           previousCandidateId_ = other.previousCandidateId_;
           bitField0_ |= 0x00010000;
+          onChanged();
+        }
+        if (!other.getVerdictReason().isEmpty()) {
+          verdictReason_ = other.verdictReason_;
+          bitField0_ |= 0x00020000;
           onChanged();
         }
         this.mergeUnknownFields(other.getUnknownFields());
@@ -5736,6 +5993,11 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
                 bitField0_ |= 0x00010000;
                 break;
               } // case 138
+              case 146: {
+                verdictReason_ = input.readStringRequireUtf8();
+                bitField0_ |= 0x00020000;
+                break;
+              } // case 146
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -7599,6 +7861,108 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
         return this;
       }
 
+      private java.lang.Object verdictReason_ = "";
+      /**
+       * <pre>
+       * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+       * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+       * every view (`BASIC` included).
+       * </pre>
+       *
+       * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+       * @return The verdictReason.
+       */
+      public java.lang.String getVerdictReason() {
+        java.lang.Object ref = verdictReason_;
+        if (!(ref instanceof java.lang.String)) {
+          com.google.protobuf.ByteString bs =
+              (com.google.protobuf.ByteString) ref;
+          java.lang.String s = bs.toStringUtf8();
+          verdictReason_ = s;
+          return s;
+        } else {
+          return (java.lang.String) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+       * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+       * every view (`BASIC` included).
+       * </pre>
+       *
+       * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+       * @return The bytes for verdictReason.
+       */
+      public com.google.protobuf.ByteString
+          getVerdictReasonBytes() {
+        java.lang.Object ref = verdictReason_;
+        if (ref instanceof String) {
+          com.google.protobuf.ByteString b = 
+              com.google.protobuf.ByteString.copyFromUtf8(
+                  (java.lang.String) ref);
+          verdictReason_ = b;
+          return b;
+        } else {
+          return (com.google.protobuf.ByteString) ref;
+        }
+      }
+      /**
+       * <pre>
+       * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+       * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+       * every view (`BASIC` included).
+       * </pre>
+       *
+       * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+       * @param value The verdictReason to set.
+       * @return This builder for chaining.
+       */
+      public Builder setVerdictReason(
+          java.lang.String value) {
+        java.util.Objects.requireNonNull(value);
+        verdictReason_ = value;
+        bitField0_ |= 0x00020000;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+       * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+       * every view (`BASIC` included).
+       * </pre>
+       *
+       * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearVerdictReason() {
+        verdictReason_ = getDefaultInstance().getVerdictReason();
+        bitField0_ = (bitField0_ & ~0x00020000);
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+       * config used, e.g. `overall 87.2 &gt;= go_threshold 85` or `overall 61.5 &lt; research_threshold 70`. Sent in
+       * every view (`BASIC` included).
+       * </pre>
+       *
+       * <code>string verdict_reason = 18 [json_name = "verdictReason"];</code>
+       * @param value The bytes for verdictReason to set.
+       * @return This builder for chaining.
+       */
+      public Builder setVerdictReasonBytes(
+          com.google.protobuf.ByteString value) {
+        java.util.Objects.requireNonNull(value);
+        checkByteStringIsUtf8(value);
+        verdictReason_ = value;
+        bitField0_ |= 0x00020000;
+        onChanged();
+        return this;
+      }
+
       // @@protoc_insertion_point(builder_scope:glm3.scoring.v1.ScoredCandidate)
     }
 
@@ -7705,7 +8069,7 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
       "tition_weightB\023\n\021_emotional_weightB\025\n\023_f" +
       "easibility_weightB\030\n\026_signal_quality_wei" +
       "ghtB\026\n\024_emotional_thresholdB\017\n\r_go_thres" +
-      "holdB\025\n\023_research_threshold\"\231\005\n\017ScoredCa" +
+      "holdB\025\n\023_research_threshold\"\300\005\n\017ScoredCa" +
       "ndidate\022\016\n\002id\030\001 \001(\tR\002id\0228\n\ttimestamp\030\002 \001" +
       "(\0132\032.google.protobuf.TimestampR\ttimestam" +
       "p\022\033\n\tsignal_id\030\003 \001(\tR\010signalId\022\024\n\005title\030" +
@@ -7722,14 +8086,17 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
       "sourceUrl\022\032\n\010category\030\016 \001(\tR\010category\022\022\n" +
       "\004tags\030\017 \003(\tR\004tags\022\030\n\007version\030\020 \001(\005R\007vers" +
       "ion\0222\n\025previous_candidate_id\030\021 \001(\tR\023prev" +
-      "iousCandidateId*Z\n\007Verdict\022\027\n\023VERDICT_UN" +
-      "SPECIFIED\020\000\022\016\n\nVERDICT_GO\020\001\022\024\n\020VERDICT_R" +
-      "ESEARCH\020\002\022\020\n\014VERDICT_PASS\020\003B\244\001ZFgithub.c" +
-      "om/glm3/signal-services/generated/go/glm" +
-      "3/scoring/v1;scoringv1\242\002\003GSX\252\002\017Glm3.Scor" +
-      "ing.V1\312\002\017Glm3\\Scoring\\V1\342\002\033Glm3\\Scoring\\" +
-      "V1\\GPBMetadata\352\002\021Glm3::Scoring::V1b\006prot" +
-      "o3"
+      "iousCandidateId\022%\n\016verdict_reason\030\022 \001(\tR" +
+      "\rverdictReason*Z\n\007Verdict\022\027\n\023VERDICT_UNS" +
+      "PECIFIED\020\000\022\016\n\nVERDICT_GO\020\001\022\024\n\020VERDICT_RE" +
+      "SEARCH\020\002\022\020\n\014VERDICT_PASS\020\003*b\n\rCandidateV" +
+      "iew\022\036\n\032CANDIDATE_VIEW_UNSPECIFIED\020\000\022\030\n\024C" +
+      "ANDIDATE_VIEW_BASIC\020\001\022\027\n\023CANDIDATE_VIEW_" +
+      "FULL\020\002B\244\001ZFgithub.com/glm3/signal-servic" +
+      "es/generated/go/glm3/scoring/v1;scoringv" +
+      "1\242\002\003GSX\252\002\017Glm3.Scoring.V1\312\002\017Glm3\\Scoring" +
+      "\\V1\342\002\033Glm3\\Scoring\\V1\\GPBMetadata\352\002\021Glm3" +
+      "::Scoring::V1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -7760,7 +8127,7 @@ public final class Candidate extends com.google.protobuf.GeneratedFile {
     internal_static_glm3_scoring_v1_ScoredCandidate_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_glm3_scoring_v1_ScoredCandidate_descriptor,
-        new java.lang.String[] { "Id", "Timestamp", "SignalId", "Title", "Description", "Scores", "OverallScore", "Reasoning", "Verdict", "Analysis", "Recommendations", "Source", "SourceUrl", "Category", "Tags", "Version", "PreviousCandidateId", });
+        new java.lang.String[] { "Id", "Timestamp", "SignalId", "Title", "Description", "Scores", "OverallScore", "Reasoning", "Verdict", "Analysis", "Recommendations", "Source", "SourceUrl", "Category", "Tags", "Version", "PreviousCandidateId", "VerdictReason", });
     descriptor.resolveAllFeaturesImmutable();
     com.google.protobuf.StructProto.getDescriptor();
     com.google.protobuf.TimestampProto.getDescriptor();

@@ -282,6 +282,27 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
      * @return The rescore.
      */
     boolean getRescore();
+
+    /**
+     * <pre>
+     * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+     * complete whatever the view.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    int getViewValue();
+    /**
+     * <pre>
+     * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+     * complete whatever the view.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The view.
+     */
+    glm3.scoring.v1.Candidate.CandidateView getView();
   }
   /**
    * <pre>
@@ -309,6 +330,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       super(builder);
     }
     private ScoreRequest() {
+      view_ = 0;
     }
 
     public static final com.google.protobuf.Descriptors.Descriptor
@@ -422,6 +444,34 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       return rescore_;
     }
 
+    public static final int VIEW_FIELD_NUMBER = 4;
+    private int view_ = 0;
+    /**
+     * <pre>
+     * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+     * complete whatever the view.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    @java.lang.Override public int getViewValue() {
+      return view_;
+    }
+    /**
+     * <pre>
+     * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+     * complete whatever the view.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The view.
+     */
+    @java.lang.Override public glm3.scoring.v1.Candidate.CandidateView getView() {
+      glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+      return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -445,6 +495,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (rescore_ != false) {
         output.writeBool(3, rescore_);
       }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        output.writeEnum(4, view_);
+      }
       getUnknownFields().writeTo(output);
     }
     private int computeSerializedSize_0() {
@@ -460,6 +513,10 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (rescore_ != false) {
         size += com.google.protobuf.CodedOutputStream
           .computeBoolSize(3, rescore_);
+      }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeEnumSize(4, view_);
       }
       return size;
     }
@@ -497,6 +554,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       }
       if (getRescore()
           != other.getRescore()) return false;
+      if (view_ != other.view_) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -519,6 +577,8 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       hash = (37 * hash) + RESCORE_FIELD_NUMBER;
       hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
           getRescore());
+      hash = (37 * hash) + VIEW_FIELD_NUMBER;
+      hash = (53 * hash) + view_;
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -672,6 +732,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
           configBuilder_ = null;
         }
         rescore_ = false;
+        view_ = 0;
         return this;
       }
 
@@ -721,6 +782,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         if (((from_bitField0_ & 0x00000004) != 0)) {
           result.rescore_ = rescore_;
         }
+        if (((from_bitField0_ & 0x00000008) != 0)) {
+          result.view_ = view_;
+        }
         result.bitField0_ |= to_bitField0_;
       }
 
@@ -744,6 +808,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         }
         if (other.getRescore() != false) {
           setRescore(other.getRescore());
+        }
+        if (other.view_ != 0) {
+          setViewValue(other.getViewValue());
         }
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
@@ -788,6 +855,11 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
                 bitField0_ |= 0x00000004;
                 break;
               } // case 24
+              case 32: {
+                view_ = input.readEnum();
+                bitField0_ |= 0x00000008;
+                break;
+              } // case 32
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -1158,6 +1230,83 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       public Builder clearRescore() {
         bitField0_ = (bitField0_ & ~0x00000004);
         rescore_ = false;
+        onChanged();
+        return this;
+      }
+
+      private int view_ = 0;
+      /**
+       * <pre>
+       * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+       * complete whatever the view.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return The enum numeric value on the wire for view.
+       */
+      @java.lang.Override public int getViewValue() {
+        return view_;
+      }
+      /**
+       * <pre>
+       * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+       * complete whatever the view.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @param value The enum numeric value on the wire for view to set.
+       * @return This builder for chaining.
+       */
+      public Builder setViewValue(int value) {
+        view_ = value;
+        bitField0_ |= 0x00000008;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+       * complete whatever the view.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return The view.
+       */
+      @java.lang.Override
+      public glm3.scoring.v1.Candidate.CandidateView getView() {
+        glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+        return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+      }
+      /**
+       * <pre>
+       * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+       * complete whatever the view.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @param value The view to set.
+       * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+       * @return This builder for chaining.
+       */
+      public Builder setView(glm3.scoring.v1.Candidate.CandidateView value) {
+        java.util.Objects.requireNonNull(value);
+        bitField0_ |= 0x00000008;
+        view_ = value.getNumber();
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+       * complete whatever the view.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearView() {
+        bitField0_ = (bitField0_ & ~0x00000008);
+        view_ = 0;
         onChanged();
         return this;
       }
@@ -2131,6 +2280,25 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
      * @return The rescore.
      */
     boolean getRescore();
+
+    /**
+     * <pre>
+     * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    int getViewValue();
+    /**
+     * <pre>
+     * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The view.
+     */
+    glm3.scoring.v1.Candidate.CandidateView getView();
   }
   /**
    * <pre>
@@ -2159,6 +2327,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     }
     private BatchScoreRequest() {
       signals_ = java.util.Collections.emptyList();
+      view_ = 0;
     }
 
     public static final com.google.protobuf.Descriptors.Descriptor
@@ -2297,6 +2466,32 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       return rescore_;
     }
 
+    public static final int VIEW_FIELD_NUMBER = 4;
+    private int view_ = 0;
+    /**
+     * <pre>
+     * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    @java.lang.Override public int getViewValue() {
+      return view_;
+    }
+    /**
+     * <pre>
+     * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The view.
+     */
+    @java.lang.Override public glm3.scoring.v1.Candidate.CandidateView getView() {
+      glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+      return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -2320,6 +2515,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (rescore_ != false) {
         output.writeBool(3, rescore_);
       }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        output.writeEnum(4, view_);
+      }
       getUnknownFields().writeTo(output);
     }
     private int computeSerializedSize_0() {
@@ -2340,6 +2538,10 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (rescore_ != false) {
         size += com.google.protobuf.CodedOutputStream
           .computeBoolSize(3, rescore_);
+      }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeEnumSize(4, view_);
       }
       return size;
     }
@@ -2374,6 +2576,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       }
       if (getRescore()
           != other.getRescore()) return false;
+      if (view_ != other.view_) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -2396,6 +2599,8 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       hash = (37 * hash) + RESCORE_FIELD_NUMBER;
       hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
           getRescore());
+      hash = (37 * hash) + VIEW_FIELD_NUMBER;
+      hash = (53 * hash) + view_;
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -2551,6 +2756,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
           configBuilder_ = null;
         }
         rescore_ = false;
+        view_ = 0;
         return this;
       }
 
@@ -2607,6 +2813,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         if (((from_bitField0_ & 0x00000004) != 0)) {
           result.rescore_ = rescore_;
         }
+        if (((from_bitField0_ & 0x00000008) != 0)) {
+          result.view_ = view_;
+        }
         result.bitField0_ |= to_bitField0_;
       }
 
@@ -2653,6 +2862,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         }
         if (other.getRescore() != false) {
           setRescore(other.getRescore());
+        }
+        if (other.view_ != 0) {
+          setViewValue(other.getViewValue());
         }
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
@@ -2703,6 +2915,11 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
                 bitField0_ |= 0x00000004;
                 break;
               } // case 24
+              case 32: {
+                view_ = input.readEnum();
+                bitField0_ |= 0x00000008;
+                break;
+              } // case 32
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -3230,6 +3447,78 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       public Builder clearRescore() {
         bitField0_ = (bitField0_ & ~0x00000004);
         rescore_ = false;
+        onChanged();
+        return this;
+      }
+
+      private int view_ = 0;
+      /**
+       * <pre>
+       * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return The enum numeric value on the wire for view.
+       */
+      @java.lang.Override public int getViewValue() {
+        return view_;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @param value The enum numeric value on the wire for view to set.
+       * @return This builder for chaining.
+       */
+      public Builder setViewValue(int value) {
+        view_ = value;
+        bitField0_ |= 0x00000008;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return The view.
+       */
+      @java.lang.Override
+      public glm3.scoring.v1.Candidate.CandidateView getView() {
+        glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+        return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @param value The view to set.
+       * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+       * @return This builder for chaining.
+       */
+      public Builder setView(glm3.scoring.v1.Candidate.CandidateView value) {
+        java.util.Objects.requireNonNull(value);
+        bitField0_ |= 0x00000008;
+        view_ = value.getNumber();
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearView() {
+        bitField0_ = (bitField0_ & ~0x00000008);
+        view_ = 0;
         onChanged();
         return this;
       }
@@ -6659,6 +6948,27 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
      * @return The rescore.
      */
     boolean getRescore();
+
+    /**
+     * <pre>
+     * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+     * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    int getViewValue();
+    /**
+     * <pre>
+     * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+     * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The view.
+     */
+    glm3.scoring.v1.Candidate.CandidateView getView();
   }
   /**
    * <pre>
@@ -6687,6 +6997,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     }
     private SignalBatch() {
       items_ = java.util.Collections.emptyList();
+      view_ = 0;
     }
 
     public static final com.google.protobuf.Descriptors.Descriptor
@@ -6827,6 +7138,34 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       return rescore_;
     }
 
+    public static final int VIEW_FIELD_NUMBER = 4;
+    private int view_ = 0;
+    /**
+     * <pre>
+     * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+     * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    @java.lang.Override public int getViewValue() {
+      return view_;
+    }
+    /**
+     * <pre>
+     * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+     * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The view.
+     */
+    @java.lang.Override public glm3.scoring.v1.Candidate.CandidateView getView() {
+      glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+      return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -6850,6 +7189,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (rescore_ != false) {
         output.writeBool(3, rescore_);
       }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        output.writeEnum(4, view_);
+      }
       getUnknownFields().writeTo(output);
     }
     private int computeSerializedSize_0() {
@@ -6870,6 +7212,10 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (rescore_ != false) {
         size += com.google.protobuf.CodedOutputStream
           .computeBoolSize(3, rescore_);
+      }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeEnumSize(4, view_);
       }
       return size;
     }
@@ -6904,6 +7250,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       }
       if (getRescore()
           != other.getRescore()) return false;
+      if (view_ != other.view_) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -6926,6 +7273,8 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       hash = (37 * hash) + RESCORE_FIELD_NUMBER;
       hash = (53 * hash) + com.google.protobuf.Internal.hashBoolean(
           getRescore());
+      hash = (37 * hash) + VIEW_FIELD_NUMBER;
+      hash = (53 * hash) + view_;
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -7081,6 +7430,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
           configBuilder_ = null;
         }
         rescore_ = false;
+        view_ = 0;
         return this;
       }
 
@@ -7137,6 +7487,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         if (((from_bitField0_ & 0x00000004) != 0)) {
           result.rescore_ = rescore_;
         }
+        if (((from_bitField0_ & 0x00000008) != 0)) {
+          result.view_ = view_;
+        }
         result.bitField0_ |= to_bitField0_;
       }
 
@@ -7183,6 +7536,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         }
         if (other.getRescore() != false) {
           setRescore(other.getRescore());
+        }
+        if (other.view_ != 0) {
+          setViewValue(other.getViewValue());
         }
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
@@ -7233,6 +7589,11 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
                 bitField0_ |= 0x00000004;
                 break;
               } // case 24
+              case 32: {
+                view_ = input.readEnum();
+                bitField0_ |= 0x00000008;
+                break;
+              } // case 32
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -7769,6 +8130,83 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       public Builder clearRescore() {
         bitField0_ = (bitField0_ & ~0x00000004);
         rescore_ = false;
+        onChanged();
+        return this;
+      }
+
+      private int view_ = 0;
+      /**
+       * <pre>
+       * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+       * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return The enum numeric value on the wire for view.
+       */
+      @java.lang.Override public int getViewValue() {
+        return view_;
+      }
+      /**
+       * <pre>
+       * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+       * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @param value The enum numeric value on the wire for view to set.
+       * @return This builder for chaining.
+       */
+      public Builder setViewValue(int value) {
+        view_ = value;
+        bitField0_ |= 0x00000008;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+       * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return The view.
+       */
+      @java.lang.Override
+      public glm3.scoring.v1.Candidate.CandidateView getView() {
+        glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+        return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+      }
+      /**
+       * <pre>
+       * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+       * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @param value The view to set.
+       * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+       * @return This builder for chaining.
+       */
+      public Builder setView(glm3.scoring.v1.Candidate.CandidateView value) {
+        java.util.Objects.requireNonNull(value);
+        bitField0_ |= 0x00000008;
+        view_ = value.getNumber();
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+       * verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearView() {
+        bitField0_ = (bitField0_ & ~0x00000008);
+        view_ = 0;
         onChanged();
         return this;
       }
@@ -14488,6 +14926,25 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     com.google.protobuf.ByteString
         getSignalIdBytes();
 
+    /**
+     * <pre>
+     * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    int getViewValue();
+    /**
+     * <pre>
+     * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+     * @return The view.
+     */
+    glm3.scoring.v1.Candidate.CandidateView getView();
+
     glm3.scoring.v1.ScoringServiceOuterClass.GetCandidateRequest.LookupCase getLookupCase();
   }
   /**
@@ -14516,6 +14973,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       super(builder);
     }
     private GetCandidateRequest() {
+      view_ = 0;
     }
 
     public static final com.google.protobuf.Descriptors.Descriptor
@@ -14698,6 +15156,32 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       }
     }
 
+    public static final int VIEW_FIELD_NUMBER = 3;
+    private int view_ = 0;
+    /**
+     * <pre>
+     * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    @java.lang.Override public int getViewValue() {
+      return view_;
+    }
+    /**
+     * <pre>
+     * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+     * @return The view.
+     */
+    @java.lang.Override public glm3.scoring.v1.Candidate.CandidateView getView() {
+      glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+      return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -14718,6 +15202,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (lookupCase_ == 2) {
         com.google.protobuf.GeneratedMessage.writeString(output, 2, lookup_);
       }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        output.writeEnum(3, view_);
+      }
       getUnknownFields().writeTo(output);
     }
     private int computeSerializedSize_0() {
@@ -14727,6 +15214,10 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       }
       if (lookupCase_ == 2) {
         size += com.google.protobuf.GeneratedMessage.computeStringSize(2, lookup_);
+      }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeEnumSize(3, view_);
       }
       return size;
     }
@@ -14752,6 +15243,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       }
       glm3.scoring.v1.ScoringServiceOuterClass.GetCandidateRequest other = (glm3.scoring.v1.ScoringServiceOuterClass.GetCandidateRequest) obj;
 
+      if (view_ != other.view_) return false;
       if (!getLookupCase().equals(other.getLookupCase())) return false;
       switch (lookupCase_) {
         case 1:
@@ -14776,6 +15268,8 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       }
       int hash = 41;
       hash = (19 * hash) + getDescriptor().hashCode();
+      hash = (37 * hash) + VIEW_FIELD_NUMBER;
+      hash = (53 * hash) + view_;
       switch (lookupCase_) {
         case 1:
           hash = (37 * hash) + ID_FIELD_NUMBER;
@@ -14923,6 +15417,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       public Builder clear() {
         super.clear();
         bitField0_ = 0;
+        view_ = 0;
         lookupCase_ = 0;
         lookup_ = null;
         return this;
@@ -14959,6 +15454,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
 
       private void buildPartial0(glm3.scoring.v1.ScoringServiceOuterClass.GetCandidateRequest result) {
         int from_bitField0_ = bitField0_;
+        if (((from_bitField0_ & 0x00000004) != 0)) {
+          result.view_ = view_;
+        }
       }
 
       private void buildPartialOneofs(glm3.scoring.v1.ScoringServiceOuterClass.GetCandidateRequest result) {
@@ -14978,6 +15476,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
 
       public Builder mergeFrom(glm3.scoring.v1.ScoringServiceOuterClass.GetCandidateRequest other) {
         if (other == glm3.scoring.v1.ScoringServiceOuterClass.GetCandidateRequest.getDefaultInstance()) return this;
+        if (other.view_ != 0) {
+          setViewValue(other.getViewValue());
+        }
         switch (other.getLookupCase()) {
           case ID: {
             lookupCase_ = 1;
@@ -15029,6 +15530,11 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
                 lookup_ = input.readStringRequireUtf8();
                 break;
               } // case 18
+              case 24: {
+                view_ = input.readEnum();
+                bitField0_ |= 0x00000004;
+                break;
+              } // case 24
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -15283,6 +15789,78 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         checkByteStringIsUtf8(value);
         lookupCase_ = 2;
         lookup_ = value;
+        onChanged();
+        return this;
+      }
+
+      private int view_ = 0;
+      /**
+       * <pre>
+       * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+       * @return The enum numeric value on the wire for view.
+       */
+      @java.lang.Override public int getViewValue() {
+        return view_;
+      }
+      /**
+       * <pre>
+       * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+       * @param value The enum numeric value on the wire for view to set.
+       * @return This builder for chaining.
+       */
+      public Builder setViewValue(int value) {
+        view_ = value;
+        bitField0_ |= 0x00000004;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+       * @return The view.
+       */
+      @java.lang.Override
+      public glm3.scoring.v1.Candidate.CandidateView getView() {
+        glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+        return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+      }
+      /**
+       * <pre>
+       * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+       * @param value The view to set.
+       * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+       * @return This builder for chaining.
+       */
+      public Builder setView(glm3.scoring.v1.Candidate.CandidateView value) {
+        java.util.Objects.requireNonNull(value);
+        bitField0_ |= 0x00000004;
+        view_ = value.getNumber();
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 3 [json_name = "view"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearView() {
+        bitField0_ = (bitField0_ & ~0x00000004);
+        view_ = 0;
         onChanged();
         return this;
       }
@@ -17698,6 +18276,25 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
      * @return The orderBy.
      */
     glm3.scoring.v1.ScoringServiceOuterClass.CandidateOrder getOrderBy();
+
+    /**
+     * <pre>
+     * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    int getViewValue();
+    /**
+     * <pre>
+     * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+     * @return The view.
+     */
+    glm3.scoring.v1.Candidate.CandidateView getView();
   }
   /**
    * <pre>
@@ -17732,6 +18329,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       category_ = "";
       tag_ = "";
       orderBy_ = 0;
+      view_ = 0;
     }
 
     public static final com.google.protobuf.Descriptors.Descriptor
@@ -18193,6 +18791,32 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       return result == null ? glm3.scoring.v1.ScoringServiceOuterClass.CandidateOrder.UNRECOGNIZED : result;
     }
 
+    public static final int VIEW_FIELD_NUMBER = 12;
+    private int view_ = 0;
+    /**
+     * <pre>
+     * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    @java.lang.Override public int getViewValue() {
+      return view_;
+    }
+    /**
+     * <pre>
+     * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+     * @return The view.
+     */
+    @java.lang.Override public glm3.scoring.v1.Candidate.CandidateView getView() {
+      glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+      return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -18245,6 +18869,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (orderBy_ != glm3.scoring.v1.ScoringServiceOuterClass.CandidateOrder.CANDIDATE_ORDER_UNSPECIFIED.getNumber()) {
         output.writeEnum(11, orderBy_);
       }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        output.writeEnum(12, view_);
+      }
       getUnknownFields().writeTo(output);
     }
     private int computeSerializedSize_0() {
@@ -18296,6 +18923,10 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (orderBy_ != glm3.scoring.v1.ScoringServiceOuterClass.CandidateOrder.CANDIDATE_ORDER_UNSPECIFIED.getNumber()) {
         size += com.google.protobuf.CodedOutputStream
           .computeEnumSize(11, orderBy_);
+      }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeEnumSize(12, view_);
       }
       return size;
     }
@@ -18355,6 +18986,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
             .equals(other.getEndTime())) return false;
       }
       if (orderBy_ != other.orderBy_) return false;
+      if (view_ != other.view_) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -18400,6 +19032,8 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       }
       hash = (37 * hash) + ORDER_BY_FIELD_NUMBER;
       hash = (53 * hash) + orderBy_;
+      hash = (37 * hash) + VIEW_FIELD_NUMBER;
+      hash = (53 * hash) + view_;
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -18562,6 +19196,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
           endTimeBuilder_ = null;
         }
         orderBy_ = 0;
+        view_ = 0;
         return this;
       }
 
@@ -18638,6 +19273,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         if (((from_bitField0_ & 0x00000400) != 0)) {
           result.orderBy_ = orderBy_;
         }
+        if (((from_bitField0_ & 0x00000800) != 0)) {
+          result.view_ = view_;
+        }
         result.bitField0_ |= to_bitField0_;
       }
 
@@ -18701,6 +19339,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         }
         if (other.orderBy_ != 0) {
           setOrderByValue(other.getOrderByValue());
+        }
+        if (other.view_ != 0) {
+          setViewValue(other.getViewValue());
         }
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
@@ -18796,6 +19437,11 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
                 bitField0_ |= 0x00000400;
                 break;
               } // case 88
+              case 96: {
+                view_ = input.readEnum();
+                bitField0_ |= 0x00000800;
+                break;
+              } // case 96
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -19906,6 +20552,78 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       public Builder clearOrderBy() {
         bitField0_ = (bitField0_ & ~0x00000400);
         orderBy_ = 0;
+        onChanged();
+        return this;
+      }
+
+      private int view_ = 0;
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+       * @return The enum numeric value on the wire for view.
+       */
+      @java.lang.Override public int getViewValue() {
+        return view_;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+       * @param value The enum numeric value on the wire for view to set.
+       * @return This builder for chaining.
+       */
+      public Builder setViewValue(int value) {
+        view_ = value;
+        bitField0_ |= 0x00000800;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+       * @return The view.
+       */
+      @java.lang.Override
+      public glm3.scoring.v1.Candidate.CandidateView getView() {
+        glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+        return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+       * @param value The view to set.
+       * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+       * @return This builder for chaining.
+       */
+      public Builder setView(glm3.scoring.v1.Candidate.CandidateView value) {
+        java.util.Objects.requireNonNull(value);
+        bitField0_ |= 0x00000800;
+        view_ = value.getNumber();
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 12 [json_name = "view"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearView() {
+        bitField0_ = (bitField0_ & ~0x00000800);
+        view_ = 0;
         onChanged();
         return this;
       }
@@ -21186,6 +21904,25 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
      * @return The enum numeric value on the wire of verdicts at the given index.
      */
     int getVerdictsValue(int index);
+
+    /**
+     * <pre>
+     * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    int getViewValue();
+    /**
+     * <pre>
+     * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The view.
+     */
+    glm3.scoring.v1.Candidate.CandidateView getView();
   }
   /**
    * <pre>
@@ -21215,6 +21952,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     private SearchCandidatesRequest() {
       query_ = "";
       verdicts_ = emptyIntList();
+      view_ = 0;
     }
 
     public static final com.google.protobuf.Descriptors.Descriptor
@@ -21376,6 +22114,32 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     }
     private int verdictsMemoizedSerializedSize;
 
+    public static final int VIEW_FIELD_NUMBER = 4;
+    private int view_ = 0;
+    /**
+     * <pre>
+     * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The enum numeric value on the wire for view.
+     */
+    @java.lang.Override public int getViewValue() {
+      return view_;
+    }
+    /**
+     * <pre>
+     * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+     * </pre>
+     *
+     * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+     * @return The view.
+     */
+    @java.lang.Override public glm3.scoring.v1.Candidate.CandidateView getView() {
+      glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+      return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+    }
+
     private byte memoizedIsInitialized = -1;
     @java.lang.Override
     public final boolean isInitialized() {
@@ -21404,6 +22168,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       for (int i = 0; i < verdicts_.size(); i++) {
         output.writeEnumNoTag(verdicts_.getInt(i));
       }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        output.writeEnum(4, view_);
+      }
       getUnknownFields().writeTo(output);
     }
     private int computeSerializedSize_0() {
@@ -21426,6 +22193,10 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
           size += com.google.protobuf.CodedOutputStream
             .computeUInt32SizeNoTag(dataSize);
         }verdictsMemoizedSerializedSize = dataSize;
+      }
+      if (view_ != glm3.scoring.v1.Candidate.CandidateView.CANDIDATE_VIEW_UNSPECIFIED.getNumber()) {
+        size += com.google.protobuf.CodedOutputStream
+          .computeEnumSize(4, view_);
       }
       return size;
     }
@@ -21456,6 +22227,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       if (getLimit()
           != other.getLimit()) return false;
       if (!verdicts_.equals(other.verdicts_)) return false;
+      if (view_ != other.view_) return false;
       if (!getUnknownFields().equals(other.getUnknownFields())) return false;
       return true;
     }
@@ -21475,6 +22247,8 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         hash = (37 * hash) + VERDICTS_FIELD_NUMBER;
         hash = (53 * hash) + verdicts_.hashCode();
       }
+      hash = (37 * hash) + VIEW_FIELD_NUMBER;
+      hash = (53 * hash) + view_;
       hash = (29 * hash) + getUnknownFields().hashCode();
       memoizedHashCode = hash;
       return hash;
@@ -21613,6 +22387,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         query_ = "";
         limit_ = 0;
         verdicts_ = emptyIntList();
+        view_ = 0;
         return this;
       }
 
@@ -21656,6 +22431,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
           verdicts_.makeImmutable();
           result.verdicts_ = verdicts_;
         }
+        if (((from_bitField0_ & 0x00000008) != 0)) {
+          result.view_ = view_;
+        }
       }
 
       @java.lang.Override
@@ -21688,6 +22466,9 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
             verdicts_.addAll(other.verdicts_);
           }
           onChanged();
+        }
+        if (other.view_ != 0) {
+          setViewValue(other.getViewValue());
         }
         this.mergeUnknownFields(other.getUnknownFields());
         onChanged();
@@ -21739,6 +22520,11 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
                 input.popLimit(limit);
                 break;
               } // case 26
+              case 32: {
+                view_ = input.readEnum();
+                bitField0_ |= 0x00000008;
+                break;
+              } // case 32
               default: {
                 if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                   done = true; // was an endgroup tag
@@ -22074,6 +22860,78 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
         for (int value : values) {
           verdicts_.addInt(value);
         }
+        onChanged();
+        return this;
+      }
+
+      private int view_ = 0;
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return The enum numeric value on the wire for view.
+       */
+      @java.lang.Override public int getViewValue() {
+        return view_;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @param value The enum numeric value on the wire for view to set.
+       * @return This builder for chaining.
+       */
+      public Builder setViewValue(int value) {
+        view_ = value;
+        bitField0_ |= 0x00000008;
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return The view.
+       */
+      @java.lang.Override
+      public glm3.scoring.v1.Candidate.CandidateView getView() {
+        glm3.scoring.v1.Candidate.CandidateView result = glm3.scoring.v1.Candidate.CandidateView.forNumber(view_);
+        return result == null ? glm3.scoring.v1.Candidate.CandidateView.UNRECOGNIZED : result;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @param value The view to set.
+       * @throws IllegalArgumentException if UNRECOGNIZED is provided.
+       * @return This builder for chaining.
+       */
+      public Builder setView(glm3.scoring.v1.Candidate.CandidateView value) {
+        java.util.Objects.requireNonNull(value);
+        bitField0_ |= 0x00000008;
+        view_ = value.getNumber();
+        onChanged();
+        return this;
+      }
+      /**
+       * <pre>
+       * How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`.
+       * </pre>
+       *
+       * <code>.glm3.scoring.v1.CandidateView view = 4 [json_name = "view"];</code>
+       * @return This builder for chaining.
+       */
+      public Builder clearView() {
+        bitField0_ = (bitField0_ & ~0x00000008);
+        view_ = 0;
         onChanged();
         return this;
       }
@@ -37806,195 +38664,203 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
       "oto\032\037glm3/scoring/v1/candidate.proto\032\034gl" +
       "m3/scoring/v1/signal.proto\032\037google/proto" +
       "buf/timestamp.proto\032\036google/rpc/error_de" +
-      "tails.proto\032\027google/rpc/status.proto\"\221\001\n" +
+      "tails.proto\032\027google/rpc/status.proto\"\305\001\n" +
       "\014ScoreRequest\022/\n\006signal\030\001 \001(\0132\027.glm3.sco" +
       "ring.v1.SignalR\006signal\0226\n\006config\030\002 \001(\0132\036" +
       ".glm3.scoring.v1.ScoringConfigR\006config\022\030" +
-      "\n\007rescore\030\003 \001(\010R\007rescore\"\220\001\n\rScoreRespon" +
-      "se\022\030\n\007success\030\001 \001(\010R\007success\022>\n\tcandidat" +
-      "e\030\002 \001(\0132 .glm3.scoring.v1.ScoredCandidat" +
-      "eR\tcandidate\022%\n\016already_scored\030\003 \001(\010R\ral" +
-      "readyScored\"\230\001\n\021BatchScoreRequest\0221\n\007sig" +
-      "nals\030\001 \003(\0132\027.glm3.scoring.v1.SignalR\007sig" +
-      "nals\0226\n\006config\030\002 \001(\0132\036.glm3.scoring.v1.S" +
-      "coringConfigR\006config\022\030\n\007rescore\030\003 \001(\010R\007r" +
-      "escore\"j\n\tItemError\022\024\n\005index\030\001 \001(\003R\005inde" +
-      "x\022\033\n\tsignal_id\030\002 \001(\tR\010signalId\022*\n\006status" +
-      "\030\003 \001(\0132\022.google.rpc.StatusR\006status\"\332\001\n\022B" +
-      "atchScoreResponse\022\030\n\007success\030\001 \001(\010R\007succ" +
-      "ess\022@\n\ncandidates\030\002 \003(\0132 .glm3.scoring.v" +
-      "1.ScoredCandidateR\ncandidates\0222\n\006errors\030" +
-      "\003 \003(\0132\032.glm3.scoring.v1.ItemErrorR\006error" +
-      "s\022\034\n\tprocessed\030\004 \001(\005R\tprocessed\022\026\n\006faile" +
-      "d\030\005 \001(\005R\006failed\"S\n\022ScoreStreamRequest\0224\n" +
-      "\005batch\030\001 \001(\0132\034.glm3.scoring.v1.SignalBat" +
-      "chH\000R\005batchB\007\n\005frame\"\224\001\n\013SignalBatch\0223\n\005" +
-      "items\030\001 \003(\0132\035.glm3.scoring.v1.StreamSign" +
-      "alR\005items\0226\n\006config\030\002 \001(\0132\036.glm3.scoring" +
-      ".v1.ScoringConfigR\006config\022\030\n\007rescore\030\003 \001" +
-      "(\010R\007rescore\"f\n\014StreamSignal\022%\n\016correlati" +
-      "on_id\030\001 \001(\tR\rcorrelationId\022/\n\006signal\030\002 \001" +
-      "(\0132\027.glm3.scoring.v1.SignalR\006signal\"Y\n\023S" +
-      "coreStreamResponse\0229\n\007results\030\001 \001(\0132\035.gl" +
-      "m3.scoring.v1.ScoreResultsH\000R\007resultsB\007\n" +
-      "\005frame\"F\n\014ScoreResults\0226\n\007results\030\001 \003(\0132" +
-      "\034.glm3.scoring.v1.ScoreResultR\007results\"\360" +
-      "\001\n\013ScoreResult\022%\n\016correlation_id\030\001 \001(\tR\r" +
-      "correlationId\022\032\n\010sequence\030\002 \001(\003R\010sequenc" +
-      "e\022@\n\tcandidate\030\003 \001(\0132 .glm3.scoring.v1.S" +
-      "coredCandidateH\000R\tcandidate\022*\n\005error\030\004 \001" +
-      "(\0132\022.google.rpc.StatusH\000R\005error\022%\n\016alrea" +
-      "dy_scored\030\005 \001(\010R\ralreadyScoredB\t\n\007outcom" +
-      "e\"\231\001\n\022ScoreUploadRequest\0221\n\007signals\030\001 \003(" +
-      "\0132\027.glm3.scoring.v1.SignalR\007signals\0226\n\006c" +
-      "onfig\030\002 \001(\0132\036.glm3.scoring.v1.ScoringCon" +
-      "figR\006config\022\030\n\007rescore\030\003 \001(\010R\007rescore\"\273\002" +
-      "\n\023ScoreUploadResponse\022\030\n\007success\030\001 \001(\010R\007" +
-      "success\0222\n\006errors\030\002 \003(\0132\032.glm3.scoring.v" +
-      "1.ItemErrorR\006errors\022\034\n\tprocessed\030\003 \001(\003R\t" +
-      "processed\022\026\n\006failed\030\004 \001(\003R\006failed\022^\n\016ver" +
-      "dict_counts\030\005 \003(\01327.glm3.scoring.v1.Scor" +
-      "eUploadResponse.VerdictCountsEntryR\rverd" +
-      "ictCounts\032@\n\022VerdictCountsEntry\022\020\n\003key\030\001" +
-      " \001(\tR\003key\022\024\n\005value\030\002 \001(\003R\005value:\0028\001\"P\n\023G" +
-      "etCandidateRequest\022\020\n\002id\030\001 \001(\tH\000R\002id\022\035\n\t" +
-      "signal_id\030\002 \001(\tH\000R\010signalIdB\010\n\006lookup\"V\n" +
-      "\024GetCandidateResponse\022>\n\tcandidate\030\001 \001(\013" +
-      "2 .glm3.scoring.v1.ScoredCandidateR\tcand" +
-      "idate\"/\n\020GetSignalRequest\022\033\n\tsignal_id\030\001" +
-      " \001(\tR\010signalId\"\201\001\n\021GetSignalResponse\022/\n\006" +
-      "signal\030\001 \001(\0132\027.glm3.scoring.v1.SignalR\006s" +
-      "ignal\022;\n\013received_at\030\002 \001(\0132\032.google.prot" +
-      "obuf.TimestampR\nreceivedAt\"\213\004\n\025ListCandi" +
-      "datesRequest\022\033\n\tpage_size\030\001 \001(\005R\010pageSiz" +
-      "e\022\035\n\npage_token\030\002 \001(\tR\tpageToken\0224\n\010verd" +
-      "icts\030\003 \003(\0162\030.glm3.scoring.v1.VerdictR\010ve" +
-      "rdicts\022/\n\021min_overall_score\030\004 \001(\001H\000R\017min" +
-      "OverallScore\210\001\001\022/\n\021max_overall_score\030\005 \001" +
-      "(\001H\001R\017maxOverallScore\210\001\001\022\026\n\006source\030\006 \001(\t" +
-      "R\006source\022\032\n\010category\030\007 \001(\tR\010category\022\020\n\003" +
-      "tag\030\010 \001(\tR\003tag\0229\n\nstart_time\030\t \001(\0132\032.goo" +
-      "gle.protobuf.TimestampR\tstartTime\0225\n\010end" +
-      "_time\030\n \001(\0132\032.google.protobuf.TimestampR" +
-      "\007endTime\022:\n\010order_by\030\013 \001(\0162\037.glm3.scorin" +
-      "g.v1.CandidateOrderR\007orderByB\024\n\022_min_ove" +
-      "rall_scoreB\024\n\022_max_overall_score\"\241\001\n\026Lis" +
-      "tCandidatesResponse\022@\n\ncandidates\030\001 \003(\0132" +
-      " .glm3.scoring.v1.ScoredCandidateR\ncandi" +
-      "dates\022&\n\017next_page_token\030\002 \001(\tR\rnextPage" +
-      "Token\022\035\n\ntotal_size\030\003 \001(\003R\ttotalSize\"{\n\027" +
-      "SearchCandidatesRequest\022\024\n\005query\030\001 \001(\tR\005" +
-      "query\022\024\n\005limit\030\002 \001(\005R\005limit\0224\n\010verdicts\030" +
-      "\003 \003(\0162\030.glm3.scoring.v1.VerdictR\010verdict" +
-      "s\"i\n\tSearchHit\022>\n\tcandidate\030\001 \001(\0132 .glm3" +
-      ".scoring.v1.ScoredCandidateR\tcandidate\022\034" +
-      "\n\trelevance\030\002 \001(\001R\trelevance\"^\n\030SearchCa" +
-      "ndidatesResponse\022.\n\004hits\030\001 \003(\0132\032.glm3.sc" +
-      "oring.v1.SearchHitR\004hits\022\022\n\004mode\030\002 \001(\tR\004" +
-      "mode\"\275\002\n\025SubmitFeedbackRequest\022!\n\014candid" +
-      "ate_id\030\001 \001(\tR\013candidateId\022,\n\017verdict_cor" +
-      "rect\030\002 \001(\010H\000R\016verdictCorrect\210\001\001\022C\n\020expec" +
-      "ted_verdict\030\003 \001(\0162\030.glm3.scoring.v1.Verd" +
-      "ictR\017expectedVerdict\022%\n\016actual_outcome\030\004" +
-      " \001(\tR\ractualOutcome\022\026\n\006rating\030\005 \001(\005R\006rat" +
-      "ing\022\030\n\007comment\030\006 \001(\tR\007comment\022!\n\014submitt" +
-      "ed_by\030\007 \001(\tR\013submittedByB\022\n\020_verdict_cor" +
-      "rect\"\372\002\n\010Feedback\022\016\n\002id\030\001 \001(\tR\002id\0228\n\ttim" +
-      "estamp\030\002 \001(\0132\032.google.protobuf.Timestamp" +
-      "R\ttimestamp\022!\n\014candidate_id\030\003 \001(\tR\013candi" +
-      "dateId\022,\n\017verdict_correct\030\004 \001(\010H\000R\016verdi" +
-      "ctCorrect\210\001\001\022C\n\020expected_verdict\030\005 \001(\0162\030" +
-      ".glm3.scoring.v1.VerdictR\017expectedVerdic" +
-      "t\022%\n\016actual_outcome\030\006 \001(\tR\ractualOutcome" +
-      "\022\026\n\006rating\030\007 \001(\005R\006rating\022\030\n\007comment\030\010 \001(" +
-      "\tR\007comment\022!\n\014submitted_by\030\t \001(\tR\013submit" +
-      "tedByB\022\n\020_verdict_correct\"O\n\026SubmitFeedb" +
-      "ackResponse\0225\n\010feedback\030\001 \001(\0132\031.glm3.sco" +
-      "ring.v1.FeedbackR\010feedback\"\212\001\n\026GetScorin" +
-      "gStatsRequest\0229\n\nstart_time\030\001 \001(\0132\032.goog" +
-      "le.protobuf.TimestampR\tstartTime\0225\n\010end_" +
-      "time\030\002 \001(\0132\032.google.protobuf.TimestampR\007" +
-      "endTime\"S\n\017HistogramBucket\022\024\n\005lower\030\001 \001(" +
-      "\001R\005lower\022\024\n\005upper\030\002 \001(\001R\005upper\022\024\n\005count\030" +
-      "\003 \001(\003R\005count\"k\n\016LatencySummary\022\025\n\006p50_ms" +
-      "\030\001 \001(\001R\005p50Ms\022\025\n\006p90_ms\030\002 \001(\001R\005p90Ms\022\025\n\006" +
-      "p99_ms\030\003 \001(\001R\005p99Ms\022\024\n\005count\030\004 \001(\003R\005coun" +
-      "t\"\234\002\n\rScoringHealth\022\026\n\006status\030\001 \001(\tR\006sta" +
-      "tus\022\030\n\007service\030\002 \001(\tR\007service\022\030\n\007version" +
-      "\030\003 \001(\tR\007version\022\'\n\017brain_connected\030\004 \001(\010" +
-      "R\016brainConnected\022%\n\016llm_configured\030\010 \001(\010" +
-      "R\rllmConfigured\022\035\n\nqueue_size\030\005 \001(\003R\tque" +
-      "ueSize\022\'\n\017store_reachable\030\006 \001(\010R\016storeRe" +
-      "achable\022\'\n\017storage_problem\030\007 \001(\tR\016storag" +
-      "eProblem\"\371\006\n\027GetScoringStatsResponse\022)\n\020" +
-      "candidates_total\030\001 \001(\003R\017candidatesTotal\022" +
-      "b\n\016verdict_counts\030\002 \003(\0132;.glm3.scoring.v" +
-      "1.GetScoringStatsResponse.VerdictCountsE" +
-      "ntryR\rverdictCounts\022_\n\rscorer_counts\030\003 \003" +
-      "(\0132:.glm3.scoring.v1.GetScoringStatsResp" +
-      "onse.ScorerCountsEntryR\014scorerCounts\022O\n\022" +
-      "score_distribution\030\004 \003(\0132 .glm3.scoring." +
-      "v1.HistogramBucketR\021scoreDistribution\022,\n" +
-      "\022mean_overall_score\030\005 \001(\001R\020meanOverallSc" +
-      "ore\022%\n\016feedback_count\030\006 \001(\003R\rfeedbackCou" +
-      "nt\0226\n\027feedback_agreement_rate\030\007 \001(\001R\025fee" +
-      "dbackAgreementRate\022H\n\017scoring_latency\030\010 " +
-      "\001(\0132\037.glm3.scoring.v1.LatencySummaryR\016sc" +
-      "oringLatency\022\033\n\tllm_calls\030\t \001(\003R\010llmCall" +
-      "s\022#\n\rllm_fallbacks\030\n \001(\003R\014llmFallbacks\0226" +
-      "\n\006health\030\013 \001(\0132\036.glm3.scoring.v1.Scoring" +
-      "HealthR\006health\022\037\n\013llm_skipped\030\014 \001(\003R\nllm" +
-      "Skipped\022(\n\020llm_circuit_open\030\r \001(\010R\016llmCi" +
-      "rcuitOpen\032@\n\022VerdictCountsEntry\022\020\n\003key\030\001" +
-      " \001(\tR\003key\022\024\n\005value\030\002 \001(\003R\005value:\0028\001\032?\n\021S" +
-      "corerCountsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005va" +
-      "lue\030\002 \001(\003R\005value:\0028\001\"\265\002\n\026ListAuditEvents" +
-      "Request\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\n" +
-      "page_token\030\002 \001(\tR\tpageToken\022\034\n\tprincipal" +
-      "\030\003 \001(\tR\tprincipal\022\026\n\006method\030\004 \001(\tR\006metho" +
-      "d\0229\n\nstart_time\030\005 \001(\0132\032.google.protobuf." +
-      "TimestampR\tstartTime\0225\n\010end_time\030\006 \001(\0132\032" +
-      ".google.protobuf.TimestampR\007endTime\0227\n\010o" +
-      "utcomes\030\007 \003(\0162\033.glm3.audit.v1.AuditOutco" +
-      "meR\010outcomes\"t\n\027ListAuditEventsResponse\022" +
-      "1\n\006events\030\001 \003(\0132\031.glm3.audit.v1.AuditEve" +
-      "ntR\006events\022&\n\017next_page_token\030\002 \001(\tR\rnex" +
-      "tPageToken*\255\001\n\016CandidateOrder\022\037\n\033CANDIDA" +
-      "TE_ORDER_UNSPECIFIED\020\000\022\035\n\031CANDIDATE_ORDE" +
-      "R_TIME_DESC\020\001\022\034\n\030CANDIDATE_ORDER_TIME_AS" +
-      "C\020\002\022\036\n\032CANDIDATE_ORDER_SCORE_DESC\020\003\022\035\n\031C" +
-      "ANDIDATE_ORDER_SCORE_ASC\020\0042\225\010\n\016ScoringSe" +
-      "rvice\022F\n\005Score\022\035.glm3.scoring.v1.ScoreRe" +
-      "quest\032\036.glm3.scoring.v1.ScoreResponse\022U\n" +
-      "\nBatchScore\022\".glm3.scoring.v1.BatchScore" +
-      "Request\032#.glm3.scoring.v1.BatchScoreResp" +
-      "onse\022\\\n\013ScoreStream\022#.glm3.scoring.v1.Sc" +
-      "oreStreamRequest\032$.glm3.scoring.v1.Score" +
-      "StreamResponse(\0010\001\022Z\n\013ScoreUpload\022#.glm3" +
-      ".scoring.v1.ScoreUploadRequest\032$.glm3.sc" +
-      "oring.v1.ScoreUploadResponse(\001\022[\n\014GetCan" +
-      "didate\022$.glm3.scoring.v1.GetCandidateReq" +
-      "uest\032%.glm3.scoring.v1.GetCandidateRespo" +
-      "nse\022R\n\tGetSignal\022!.glm3.scoring.v1.GetSi" +
-      "gnalRequest\032\".glm3.scoring.v1.GetSignalR" +
-      "esponse\022a\n\016ListCandidates\022&.glm3.scoring" +
-      ".v1.ListCandidatesRequest\032\'.glm3.scoring" +
-      ".v1.ListCandidatesResponse\022g\n\020SearchCand" +
-      "idates\022(.glm3.scoring.v1.SearchCandidate" +
-      "sRequest\032).glm3.scoring.v1.SearchCandida" +
-      "tesResponse\022a\n\016SubmitFeedback\022&.glm3.sco" +
-      "ring.v1.SubmitFeedbackRequest\032\'.glm3.sco" +
-      "ring.v1.SubmitFeedbackResponse\022d\n\017GetSco" +
-      "ringStats\022\'.glm3.scoring.v1.GetScoringSt" +
-      "atsRequest\032(.glm3.scoring.v1.GetScoringS" +
-      "tatsResponse\022d\n\017ListAuditEvents\022\'.glm3.s" +
-      "coring.v1.ListAuditEventsRequest\032(.glm3." +
-      "scoring.v1.ListAuditEventsResponseB\244\001ZFg" +
-      "ithub.com/glm3/signal-services/generated" +
-      "/go/glm3/scoring/v1;scoringv1\242\002\003GSX\252\002\017Gl" +
-      "m3.Scoring.V1\312\002\017Glm3\\Scoring\\V1\342\002\033Glm3\\S" +
-      "coring\\V1\\GPBMetadata\352\002\021Glm3::Scoring::V" +
-      "1b\006proto3"
+      "\n\007rescore\030\003 \001(\010R\007rescore\0222\n\004view\030\004 \001(\0162\036" +
+      ".glm3.scoring.v1.CandidateViewR\004view\"\220\001\n" +
+      "\rScoreResponse\022\030\n\007success\030\001 \001(\010R\007success" +
+      "\022>\n\tcandidate\030\002 \001(\0132 .glm3.scoring.v1.Sc" +
+      "oredCandidateR\tcandidate\022%\n\016already_scor" +
+      "ed\030\003 \001(\010R\ralreadyScored\"\314\001\n\021BatchScoreRe" +
+      "quest\0221\n\007signals\030\001 \003(\0132\027.glm3.scoring.v1" +
+      ".SignalR\007signals\0226\n\006config\030\002 \001(\0132\036.glm3." +
+      "scoring.v1.ScoringConfigR\006config\022\030\n\007resc" +
+      "ore\030\003 \001(\010R\007rescore\0222\n\004view\030\004 \001(\0162\036.glm3." +
+      "scoring.v1.CandidateViewR\004view\"j\n\tItemEr" +
+      "ror\022\024\n\005index\030\001 \001(\003R\005index\022\033\n\tsignal_id\030\002" +
+      " \001(\tR\010signalId\022*\n\006status\030\003 \001(\0132\022.google." +
+      "rpc.StatusR\006status\"\332\001\n\022BatchScoreRespons" +
+      "e\022\030\n\007success\030\001 \001(\010R\007success\022@\n\ncandidate" +
+      "s\030\002 \003(\0132 .glm3.scoring.v1.ScoredCandidat" +
+      "eR\ncandidates\0222\n\006errors\030\003 \003(\0132\032.glm3.sco" +
+      "ring.v1.ItemErrorR\006errors\022\034\n\tprocessed\030\004" +
+      " \001(\005R\tprocessed\022\026\n\006failed\030\005 \001(\005R\006failed\"" +
+      "S\n\022ScoreStreamRequest\0224\n\005batch\030\001 \001(\0132\034.g" +
+      "lm3.scoring.v1.SignalBatchH\000R\005batchB\007\n\005f" +
+      "rame\"\310\001\n\013SignalBatch\0223\n\005items\030\001 \003(\0132\035.gl" +
+      "m3.scoring.v1.StreamSignalR\005items\0226\n\006con" +
+      "fig\030\002 \001(\0132\036.glm3.scoring.v1.ScoringConfi" +
+      "gR\006config\022\030\n\007rescore\030\003 \001(\010R\007rescore\0222\n\004v" +
+      "iew\030\004 \001(\0162\036.glm3.scoring.v1.CandidateVie" +
+      "wR\004view\"f\n\014StreamSignal\022%\n\016correlation_i" +
+      "d\030\001 \001(\tR\rcorrelationId\022/\n\006signal\030\002 \001(\0132\027" +
+      ".glm3.scoring.v1.SignalR\006signal\"Y\n\023Score" +
+      "StreamResponse\0229\n\007results\030\001 \001(\0132\035.glm3.s" +
+      "coring.v1.ScoreResultsH\000R\007resultsB\007\n\005fra" +
+      "me\"F\n\014ScoreResults\0226\n\007results\030\001 \003(\0132\034.gl" +
+      "m3.scoring.v1.ScoreResultR\007results\"\360\001\n\013S" +
+      "coreResult\022%\n\016correlation_id\030\001 \001(\tR\rcorr" +
+      "elationId\022\032\n\010sequence\030\002 \001(\003R\010sequence\022@\n" +
+      "\tcandidate\030\003 \001(\0132 .glm3.scoring.v1.Score" +
+      "dCandidateH\000R\tcandidate\022*\n\005error\030\004 \001(\0132\022" +
+      ".google.rpc.StatusH\000R\005error\022%\n\016already_s" +
+      "cored\030\005 \001(\010R\ralreadyScoredB\t\n\007outcome\"\231\001" +
+      "\n\022ScoreUploadRequest\0221\n\007signals\030\001 \003(\0132\027." +
+      "glm3.scoring.v1.SignalR\007signals\0226\n\006confi" +
+      "g\030\002 \001(\0132\036.glm3.scoring.v1.ScoringConfigR" +
+      "\006config\022\030\n\007rescore\030\003 \001(\010R\007rescore\"\273\002\n\023Sc" +
+      "oreUploadResponse\022\030\n\007success\030\001 \001(\010R\007succ" +
+      "ess\0222\n\006errors\030\002 \003(\0132\032.glm3.scoring.v1.It" +
+      "emErrorR\006errors\022\034\n\tprocessed\030\003 \001(\003R\tproc" +
+      "essed\022\026\n\006failed\030\004 \001(\003R\006failed\022^\n\016verdict" +
+      "_counts\030\005 \003(\01327.glm3.scoring.v1.ScoreUpl" +
+      "oadResponse.VerdictCountsEntryR\rverdictC" +
+      "ounts\032@\n\022VerdictCountsEntry\022\020\n\003key\030\001 \001(\t" +
+      "R\003key\022\024\n\005value\030\002 \001(\003R\005value:\0028\001\"\204\001\n\023GetC" +
+      "andidateRequest\022\020\n\002id\030\001 \001(\tH\000R\002id\022\035\n\tsig" +
+      "nal_id\030\002 \001(\tH\000R\010signalId\0222\n\004view\030\003 \001(\0162\036" +
+      ".glm3.scoring.v1.CandidateViewR\004viewB\010\n\006" +
+      "lookup\"V\n\024GetCandidateResponse\022>\n\tcandid" +
+      "ate\030\001 \001(\0132 .glm3.scoring.v1.ScoredCandid" +
+      "ateR\tcandidate\"/\n\020GetSignalRequest\022\033\n\tsi" +
+      "gnal_id\030\001 \001(\tR\010signalId\"\201\001\n\021GetSignalRes" +
+      "ponse\022/\n\006signal\030\001 \001(\0132\027.glm3.scoring.v1." +
+      "SignalR\006signal\022;\n\013received_at\030\002 \001(\0132\032.go" +
+      "ogle.protobuf.TimestampR\nreceivedAt\"\277\004\n\025" +
+      "ListCandidatesRequest\022\033\n\tpage_size\030\001 \001(\005" +
+      "R\010pageSize\022\035\n\npage_token\030\002 \001(\tR\tpageToke" +
+      "n\0224\n\010verdicts\030\003 \003(\0162\030.glm3.scoring.v1.Ve" +
+      "rdictR\010verdicts\022/\n\021min_overall_score\030\004 \001" +
+      "(\001H\000R\017minOverallScore\210\001\001\022/\n\021max_overall_" +
+      "score\030\005 \001(\001H\001R\017maxOverallScore\210\001\001\022\026\n\006sou" +
+      "rce\030\006 \001(\tR\006source\022\032\n\010category\030\007 \001(\tR\010cat" +
+      "egory\022\020\n\003tag\030\010 \001(\tR\003tag\0229\n\nstart_time\030\t " +
+      "\001(\0132\032.google.protobuf.TimestampR\tstartTi" +
+      "me\0225\n\010end_time\030\n \001(\0132\032.google.protobuf.T" +
+      "imestampR\007endTime\022:\n\010order_by\030\013 \001(\0162\037.gl" +
+      "m3.scoring.v1.CandidateOrderR\007orderBy\0222\n" +
+      "\004view\030\014 \001(\0162\036.glm3.scoring.v1.CandidateV" +
+      "iewR\004viewB\024\n\022_min_overall_scoreB\024\n\022_max_" +
+      "overall_score\"\241\001\n\026ListCandidatesResponse" +
+      "\022@\n\ncandidates\030\001 \003(\0132 .glm3.scoring.v1.S" +
+      "coredCandidateR\ncandidates\022&\n\017next_page_" +
+      "token\030\002 \001(\tR\rnextPageToken\022\035\n\ntotal_size" +
+      "\030\003 \001(\003R\ttotalSize\"\257\001\n\027SearchCandidatesRe" +
+      "quest\022\024\n\005query\030\001 \001(\tR\005query\022\024\n\005limit\030\002 \001" +
+      "(\005R\005limit\0224\n\010verdicts\030\003 \003(\0162\030.glm3.scori" +
+      "ng.v1.VerdictR\010verdicts\0222\n\004view\030\004 \001(\0162\036." +
+      "glm3.scoring.v1.CandidateViewR\004view\"i\n\tS" +
+      "earchHit\022>\n\tcandidate\030\001 \001(\0132 .glm3.scori" +
+      "ng.v1.ScoredCandidateR\tcandidate\022\034\n\trele" +
+      "vance\030\002 \001(\001R\trelevance\"^\n\030SearchCandidat" +
+      "esResponse\022.\n\004hits\030\001 \003(\0132\032.glm3.scoring." +
+      "v1.SearchHitR\004hits\022\022\n\004mode\030\002 \001(\tR\004mode\"\275" +
+      "\002\n\025SubmitFeedbackRequest\022!\n\014candidate_id" +
+      "\030\001 \001(\tR\013candidateId\022,\n\017verdict_correct\030\002" +
+      " \001(\010H\000R\016verdictCorrect\210\001\001\022C\n\020expected_ve" +
+      "rdict\030\003 \001(\0162\030.glm3.scoring.v1.VerdictR\017e" +
+      "xpectedVerdict\022%\n\016actual_outcome\030\004 \001(\tR\r" +
+      "actualOutcome\022\026\n\006rating\030\005 \001(\005R\006rating\022\030\n" +
+      "\007comment\030\006 \001(\tR\007comment\022!\n\014submitted_by\030" +
+      "\007 \001(\tR\013submittedByB\022\n\020_verdict_correct\"\372" +
+      "\002\n\010Feedback\022\016\n\002id\030\001 \001(\tR\002id\0228\n\ttimestamp" +
+      "\030\002 \001(\0132\032.google.protobuf.TimestampR\ttime" +
+      "stamp\022!\n\014candidate_id\030\003 \001(\tR\013candidateId" +
+      "\022,\n\017verdict_correct\030\004 \001(\010H\000R\016verdictCorr" +
+      "ect\210\001\001\022C\n\020expected_verdict\030\005 \001(\0162\030.glm3." +
+      "scoring.v1.VerdictR\017expectedVerdict\022%\n\016a" +
+      "ctual_outcome\030\006 \001(\tR\ractualOutcome\022\026\n\006ra" +
+      "ting\030\007 \001(\005R\006rating\022\030\n\007comment\030\010 \001(\tR\007com" +
+      "ment\022!\n\014submitted_by\030\t \001(\tR\013submittedByB" +
+      "\022\n\020_verdict_correct\"O\n\026SubmitFeedbackRes" +
+      "ponse\0225\n\010feedback\030\001 \001(\0132\031.glm3.scoring.v" +
+      "1.FeedbackR\010feedback\"\212\001\n\026GetScoringStats" +
+      "Request\0229\n\nstart_time\030\001 \001(\0132\032.google.pro" +
+      "tobuf.TimestampR\tstartTime\0225\n\010end_time\030\002" +
+      " \001(\0132\032.google.protobuf.TimestampR\007endTim" +
+      "e\"S\n\017HistogramBucket\022\024\n\005lower\030\001 \001(\001R\005low" +
+      "er\022\024\n\005upper\030\002 \001(\001R\005upper\022\024\n\005count\030\003 \001(\003R" +
+      "\005count\"k\n\016LatencySummary\022\025\n\006p50_ms\030\001 \001(\001" +
+      "R\005p50Ms\022\025\n\006p90_ms\030\002 \001(\001R\005p90Ms\022\025\n\006p99_ms" +
+      "\030\003 \001(\001R\005p99Ms\022\024\n\005count\030\004 \001(\003R\005count\"\234\002\n\r" +
+      "ScoringHealth\022\026\n\006status\030\001 \001(\tR\006status\022\030\n" +
+      "\007service\030\002 \001(\tR\007service\022\030\n\007version\030\003 \001(\t" +
+      "R\007version\022\'\n\017brain_connected\030\004 \001(\010R\016brai" +
+      "nConnected\022%\n\016llm_configured\030\010 \001(\010R\rllmC" +
+      "onfigured\022\035\n\nqueue_size\030\005 \001(\003R\tqueueSize" +
+      "\022\'\n\017store_reachable\030\006 \001(\010R\016storeReachabl" +
+      "e\022\'\n\017storage_problem\030\007 \001(\tR\016storageProbl" +
+      "em\"\371\006\n\027GetScoringStatsResponse\022)\n\020candid" +
+      "ates_total\030\001 \001(\003R\017candidatesTotal\022b\n\016ver" +
+      "dict_counts\030\002 \003(\0132;.glm3.scoring.v1.GetS" +
+      "coringStatsResponse.VerdictCountsEntryR\r" +
+      "verdictCounts\022_\n\rscorer_counts\030\003 \003(\0132:.g" +
+      "lm3.scoring.v1.GetScoringStatsResponse.S" +
+      "corerCountsEntryR\014scorerCounts\022O\n\022score_" +
+      "distribution\030\004 \003(\0132 .glm3.scoring.v1.His" +
+      "togramBucketR\021scoreDistribution\022,\n\022mean_" +
+      "overall_score\030\005 \001(\001R\020meanOverallScore\022%\n" +
+      "\016feedback_count\030\006 \001(\003R\rfeedbackCount\0226\n\027" +
+      "feedback_agreement_rate\030\007 \001(\001R\025feedbackA" +
+      "greementRate\022H\n\017scoring_latency\030\010 \001(\0132\037." +
+      "glm3.scoring.v1.LatencySummaryR\016scoringL" +
+      "atency\022\033\n\tllm_calls\030\t \001(\003R\010llmCalls\022#\n\rl" +
+      "lm_fallbacks\030\n \001(\003R\014llmFallbacks\0226\n\006heal" +
+      "th\030\013 \001(\0132\036.glm3.scoring.v1.ScoringHealth" +
+      "R\006health\022\037\n\013llm_skipped\030\014 \001(\003R\nllmSkippe" +
+      "d\022(\n\020llm_circuit_open\030\r \001(\010R\016llmCircuitO" +
+      "pen\032@\n\022VerdictCountsEntry\022\020\n\003key\030\001 \001(\tR\003" +
+      "key\022\024\n\005value\030\002 \001(\003R\005value:\0028\001\032?\n\021ScorerC" +
+      "ountsEntry\022\020\n\003key\030\001 \001(\tR\003key\022\024\n\005value\030\002 " +
+      "\001(\003R\005value:\0028\001\"\265\002\n\026ListAuditEventsReques" +
+      "t\022\033\n\tpage_size\030\001 \001(\005R\010pageSize\022\035\n\npage_t" +
+      "oken\030\002 \001(\tR\tpageToken\022\034\n\tprincipal\030\003 \001(\t" +
+      "R\tprincipal\022\026\n\006method\030\004 \001(\tR\006method\0229\n\ns" +
+      "tart_time\030\005 \001(\0132\032.google.protobuf.Timest" +
+      "ampR\tstartTime\0225\n\010end_time\030\006 \001(\0132\032.googl" +
+      "e.protobuf.TimestampR\007endTime\0227\n\010outcome" +
+      "s\030\007 \003(\0162\033.glm3.audit.v1.AuditOutcomeR\010ou" +
+      "tcomes\"t\n\027ListAuditEventsResponse\0221\n\006eve" +
+      "nts\030\001 \003(\0132\031.glm3.audit.v1.AuditEventR\006ev" +
+      "ents\022&\n\017next_page_token\030\002 \001(\tR\rnextPageT" +
+      "oken*\255\001\n\016CandidateOrder\022\037\n\033CANDIDATE_ORD" +
+      "ER_UNSPECIFIED\020\000\022\035\n\031CANDIDATE_ORDER_TIME" +
+      "_DESC\020\001\022\034\n\030CANDIDATE_ORDER_TIME_ASC\020\002\022\036\n" +
+      "\032CANDIDATE_ORDER_SCORE_DESC\020\003\022\035\n\031CANDIDA" +
+      "TE_ORDER_SCORE_ASC\020\0042\225\010\n\016ScoringService\022" +
+      "F\n\005Score\022\035.glm3.scoring.v1.ScoreRequest\032" +
+      "\036.glm3.scoring.v1.ScoreResponse\022U\n\nBatch" +
+      "Score\022\".glm3.scoring.v1.BatchScoreReques" +
+      "t\032#.glm3.scoring.v1.BatchScoreResponse\022\\" +
+      "\n\013ScoreStream\022#.glm3.scoring.v1.ScoreStr" +
+      "eamRequest\032$.glm3.scoring.v1.ScoreStream" +
+      "Response(\0010\001\022Z\n\013ScoreUpload\022#.glm3.scori" +
+      "ng.v1.ScoreUploadRequest\032$.glm3.scoring." +
+      "v1.ScoreUploadResponse(\001\022[\n\014GetCandidate" +
+      "\022$.glm3.scoring.v1.GetCandidateRequest\032%" +
+      ".glm3.scoring.v1.GetCandidateResponse\022R\n" +
+      "\tGetSignal\022!.glm3.scoring.v1.GetSignalRe" +
+      "quest\032\".glm3.scoring.v1.GetSignalRespons" +
+      "e\022a\n\016ListCandidates\022&.glm3.scoring.v1.Li" +
+      "stCandidatesRequest\032\'.glm3.scoring.v1.Li" +
+      "stCandidatesResponse\022g\n\020SearchCandidates" +
+      "\022(.glm3.scoring.v1.SearchCandidatesReque" +
+      "st\032).glm3.scoring.v1.SearchCandidatesRes" +
+      "ponse\022a\n\016SubmitFeedback\022&.glm3.scoring.v" +
+      "1.SubmitFeedbackRequest\032\'.glm3.scoring.v" +
+      "1.SubmitFeedbackResponse\022d\n\017GetScoringSt" +
+      "ats\022\'.glm3.scoring.v1.GetScoringStatsReq" +
+      "uest\032(.glm3.scoring.v1.GetScoringStatsRe" +
+      "sponse\022d\n\017ListAuditEvents\022\'.glm3.scoring" +
+      ".v1.ListAuditEventsRequest\032(.glm3.scorin" +
+      "g.v1.ListAuditEventsResponseB\244\001ZFgithub." +
+      "com/glm3/signal-services/generated/go/gl" +
+      "m3/scoring/v1;scoringv1\242\002\003GSX\252\002\017Glm3.Sco" +
+      "ring.V1\312\002\017Glm3\\Scoring\\V1\342\002\033Glm3\\Scoring" +
+      "\\V1\\GPBMetadata\352\002\021Glm3::Scoring::V1b\006pro" +
+      "to3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -38011,7 +38877,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     internal_static_glm3_scoring_v1_ScoreRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_glm3_scoring_v1_ScoreRequest_descriptor,
-        new java.lang.String[] { "Signal", "Config", "Rescore", });
+        new java.lang.String[] { "Signal", "Config", "Rescore", "View", });
     internal_static_glm3_scoring_v1_ScoreResponse_descriptor =
       getDescriptor().getMessageType(1);
     internal_static_glm3_scoring_v1_ScoreResponse_fieldAccessorTable = new
@@ -38023,7 +38889,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     internal_static_glm3_scoring_v1_BatchScoreRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_glm3_scoring_v1_BatchScoreRequest_descriptor,
-        new java.lang.String[] { "Signals", "Config", "Rescore", });
+        new java.lang.String[] { "Signals", "Config", "Rescore", "View", });
     internal_static_glm3_scoring_v1_ItemError_descriptor =
       getDescriptor().getMessageType(3);
     internal_static_glm3_scoring_v1_ItemError_fieldAccessorTable = new
@@ -38047,7 +38913,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     internal_static_glm3_scoring_v1_SignalBatch_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_glm3_scoring_v1_SignalBatch_descriptor,
-        new java.lang.String[] { "Items", "Config", "Rescore", });
+        new java.lang.String[] { "Items", "Config", "Rescore", "View", });
     internal_static_glm3_scoring_v1_StreamSignal_descriptor =
       getDescriptor().getMessageType(7);
     internal_static_glm3_scoring_v1_StreamSignal_fieldAccessorTable = new
@@ -38095,7 +38961,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     internal_static_glm3_scoring_v1_GetCandidateRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_glm3_scoring_v1_GetCandidateRequest_descriptor,
-        new java.lang.String[] { "Id", "SignalId", "Lookup", });
+        new java.lang.String[] { "Id", "SignalId", "View", "Lookup", });
     internal_static_glm3_scoring_v1_GetCandidateResponse_descriptor =
       getDescriptor().getMessageType(14);
     internal_static_glm3_scoring_v1_GetCandidateResponse_fieldAccessorTable = new
@@ -38119,7 +38985,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     internal_static_glm3_scoring_v1_ListCandidatesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_glm3_scoring_v1_ListCandidatesRequest_descriptor,
-        new java.lang.String[] { "PageSize", "PageToken", "Verdicts", "MinOverallScore", "MaxOverallScore", "Source", "Category", "Tag", "StartTime", "EndTime", "OrderBy", });
+        new java.lang.String[] { "PageSize", "PageToken", "Verdicts", "MinOverallScore", "MaxOverallScore", "Source", "Category", "Tag", "StartTime", "EndTime", "OrderBy", "View", });
     internal_static_glm3_scoring_v1_ListCandidatesResponse_descriptor =
       getDescriptor().getMessageType(18);
     internal_static_glm3_scoring_v1_ListCandidatesResponse_fieldAccessorTable = new
@@ -38131,7 +38997,7 @@ public final class ScoringServiceOuterClass extends com.google.protobuf.Generate
     internal_static_glm3_scoring_v1_SearchCandidatesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_glm3_scoring_v1_SearchCandidatesRequest_descriptor,
-        new java.lang.String[] { "Query", "Limit", "Verdicts", });
+        new java.lang.String[] { "Query", "Limit", "Verdicts", "View", });
     internal_static_glm3_scoring_v1_SearchHit_descriptor =
       getDescriptor().getMessageType(20);
     internal_static_glm3_scoring_v1_SearchHit_fieldAccessorTable = new

@@ -56,6 +56,43 @@ VERDICT_PASS: Verdict.ValueType  # 3
 """Not worth pursuing."""
 Global___Verdict: _TypeAlias = Verdict  # noqa: Y015
 
+class _CandidateView:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _CandidateViewEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_CandidateView.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    CANDIDATE_VIEW_UNSPECIFIED: _CandidateView.ValueType  # 0
+    """The RPC's default: `BASIC` for `BatchScore` and `ScoreStream` (what a producer streaming a batch needs),
+    `FULL` for `Score`, `GetCandidate`, `ListCandidates` and `SearchCandidates` (a person looking at
+    candidates wants their text).
+    """
+    CANDIDATE_VIEW_BASIC: _CandidateView.ValueType  # 1
+    """`id`, `signal_id`, `scores`, `overall_score`, `verdict` and `verdict_reason`; every other field is
+    left unset (no `analysis`, `reasoning`, `recommendations`, copied signal fields or `timestamp`).
+    """
+    CANDIDATE_VIEW_FULL: _CandidateView.ValueType  # 2
+    """Every field."""
+
+class CandidateView(_CandidateView, metaclass=_CandidateViewEnumTypeWrapper):
+    """How much of a `ScoredCandidate` an answer carries (AIP-157 partial responses). The stored candidate is always
+    complete: a view only chooses what is sent, so a candidate scored with `BASIC` can be read `FULL` later
+    (`GetCandidate`).
+    """
+
+CANDIDATE_VIEW_UNSPECIFIED: CandidateView.ValueType  # 0
+"""The RPC's default: `BASIC` for `BatchScore` and `ScoreStream` (what a producer streaming a batch needs),
+`FULL` for `Score`, `GetCandidate`, `ListCandidates` and `SearchCandidates` (a person looking at
+candidates wants their text).
+"""
+CANDIDATE_VIEW_BASIC: CandidateView.ValueType  # 1
+"""`id`, `signal_id`, `scores`, `overall_score`, `verdict` and `verdict_reason`; every other field is
+left unset (no `analysis`, `reasoning`, `recommendations`, copied signal fields or `timestamp`).
+"""
+CANDIDATE_VIEW_FULL: CandidateView.ValueType  # 2
+"""Every field."""
+Global___CandidateView: _TypeAlias = CandidateView  # noqa: Y015
+
 @_typing.final
 class ScoreBreakdown(_message.Message):
     """The five dimension scores of a candidate (the numbers of the seed's `ScoreBreakdown`).
@@ -249,6 +286,7 @@ class ScoredCandidate(_message.Message):
     TAGS_FIELD_NUMBER: _builtins.int
     VERSION_FIELD_NUMBER: _builtins.int
     PREVIOUS_CANDIDATE_ID_FIELD_NUMBER: _builtins.int
+    VERDICT_REASON_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """Server-assigned identifier in the seed's format `candidate_YYYYmmdd_HHMMSS_xxxxxx`."""
     signal_id: _builtins.str
@@ -271,6 +309,11 @@ class ScoredCandidate(_message.Message):
     """Version of the scoring of this signal: 1 for the first, incremented by each rescore."""
     previous_candidate_id: _builtins.str
     """For a rescore (`version` > 1), the id of the candidate it supersedes; empty otherwise."""
+    verdict_reason: _builtins.str
+    """Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+    config used, e.g. `overall 87.2 >= go_threshold 85` or `overall 61.5 < research_threshold 70`. Sent in
+    every view (`BASIC` included).
+    """
     @_builtins.property
     def timestamp(self) -> _timestamp_pb2.Timestamp:
         """When the candidate was scored (UTC)."""
@@ -321,10 +364,11 @@ class ScoredCandidate(_message.Message):
         tags: _abc.Iterable[_builtins.str] | None = ...,
         version: _builtins.int = ...,
         previous_candidate_id: _builtins.str = ...,
+        verdict_reason: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["analysis", b"analysis", "reasoning", b"reasoning", "scores", b"scores", "timestamp", b"timestamp"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis", b"analysis", "category", b"category", "description", b"description", "id", b"id", "overall_score", b"overall_score", "previous_candidate_id", b"previous_candidate_id", "reasoning", b"reasoning", "recommendations", b"recommendations", "scores", b"scores", "signal_id", b"signal_id", "source", b"source", "source_url", b"source_url", "tags", b"tags", "timestamp", b"timestamp", "title", b"title", "verdict", b"verdict", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["analysis", b"analysis", "category", b"category", "description", b"description", "id", b"id", "overall_score", b"overall_score", "previous_candidate_id", b"previous_candidate_id", "reasoning", b"reasoning", "recommendations", b"recommendations", "scores", b"scores", "signal_id", b"signal_id", "source", b"source", "source_url", b"source_url", "tags", b"tags", "timestamp", b"timestamp", "title", b"title", "verdict", b"verdict", "verdict_reason", b"verdict_reason", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -65,9 +65,14 @@ class ScoreRequest(_message.Message):
     SIGNAL_FIELD_NUMBER: _builtins.int
     CONFIG_FIELD_NUMBER: _builtins.int
     RESCORE_FIELD_NUMBER: _builtins.int
+    VIEW_FIELD_NUMBER: _builtins.int
     rescore: _builtins.bool
     """Score again even if `signal.id` was already scored; the new candidate gets the next `version` and links
     to the previous one.
+    """
+    view: _candidate_pb2.CandidateView.ValueType
+    """How much of the candidate to send back; unset means `CANDIDATE_VIEW_FULL`. The stored candidate is
+    complete whatever the view.
     """
     @_builtins.property
     def signal(self) -> _signal_pb2.Signal:
@@ -83,10 +88,11 @@ class ScoreRequest(_message.Message):
         signal: _signal_pb2.Signal | None = ...,
         config: _candidate_pb2.ScoringConfig | None = ...,
         rescore: _builtins.bool = ...,
+        view: _candidate_pb2.CandidateView.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "signal", b"signal"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "rescore", b"rescore", "signal", b"signal"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "rescore", b"rescore", "signal", b"signal", "view", b"view"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -135,8 +141,11 @@ class BatchScoreRequest(_message.Message):
     SIGNALS_FIELD_NUMBER: _builtins.int
     CONFIG_FIELD_NUMBER: _builtins.int
     RESCORE_FIELD_NUMBER: _builtins.int
+    VIEW_FIELD_NUMBER: _builtins.int
     rescore: _builtins.bool
     """Score again signals whose ids were already scored."""
+    view: _candidate_pb2.CandidateView.ValueType
+    """How much of each candidate to send back; unset means `CANDIDATE_VIEW_BASIC`."""
     @_builtins.property
     def signals(self) -> _containers.RepeatedCompositeFieldContainer[_signal_pb2.Signal]:
         """The signals to score, 1 to 1,000."""
@@ -153,10 +162,11 @@ class BatchScoreRequest(_message.Message):
         signals: _abc.Iterable[_signal_pb2.Signal] | None = ...,
         config: _candidate_pb2.ScoringConfig | None = ...,
         rescore: _builtins.bool = ...,
+        view: _candidate_pb2.CandidateView.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["config", b"config"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "rescore", b"rescore", "signals", b"signals"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "rescore", b"rescore", "signals", b"signals", "view", b"view"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -273,8 +283,13 @@ class SignalBatch(_message.Message):
     ITEMS_FIELD_NUMBER: _builtins.int
     CONFIG_FIELD_NUMBER: _builtins.int
     RESCORE_FIELD_NUMBER: _builtins.int
+    VIEW_FIELD_NUMBER: _builtins.int
     rescore: _builtins.bool
     """Score again signals whose ids were already scored."""
+    view: _candidate_pb2.CandidateView.ValueType
+    """How much of each candidate of this frame to send back; unset means `CANDIDATE_VIEW_BASIC` (ids, scores,
+    verdict and `verdict_reason`). `CANDIDATE_VIEW_FULL` adds the reasoning, recommendations and `analysis`.
+    """
     @_builtins.property
     def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___StreamSignal]:
         """The signals, 1 to 1,000 per frame. A frame with no items is skipped; a larger one ends the stream with
@@ -291,10 +306,11 @@ class SignalBatch(_message.Message):
         items: _abc.Iterable[Global___StreamSignal] | None = ...,
         config: _candidate_pb2.ScoringConfig | None = ...,
         rescore: _builtins.bool = ...,
+        view: _candidate_pb2.CandidateView.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["config", b"config"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "items", b"items", "rescore", b"rescore"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["config", b"config", "items", b"items", "rescore", b"rescore", "view", b"view"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -531,19 +547,23 @@ class GetCandidateRequest(_message.Message):
 
     ID_FIELD_NUMBER: _builtins.int
     SIGNAL_ID_FIELD_NUMBER: _builtins.int
+    VIEW_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     """A `ScoredCandidate.id`."""
     signal_id: _builtins.str
     """A `Signal.id`: returns the latest version scored for that signal."""
+    view: _candidate_pb2.CandidateView.ValueType
+    """How much of the candidate to send; unset means `CANDIDATE_VIEW_FULL`."""
     def __init__(
         self,
         *,
         id: _builtins.str = ...,
         signal_id: _builtins.str = ...,
+        view: _candidate_pb2.CandidateView.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lookup", b"lookup", "signal_id", b"signal_id"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lookup", b"lookup", "signal_id", b"signal_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "lookup", b"lookup", "signal_id", b"signal_id", "view", b"view"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType_lookup: _TypeAlias = _typing.Literal["id", "signal_id"]  # noqa: Y015
     _WhichOneofArgType_lookup: _TypeAlias = _typing.Literal["lookup", b"lookup"]  # noqa: Y015
@@ -646,6 +666,7 @@ class ListCandidatesRequest(_message.Message):
     START_TIME_FIELD_NUMBER: _builtins.int
     END_TIME_FIELD_NUMBER: _builtins.int
     ORDER_BY_FIELD_NUMBER: _builtins.int
+    VIEW_FIELD_NUMBER: _builtins.int
     page_size: _builtins.int
     """Maximum number of candidates to return, 1 to 1,000; 0 means 50."""
     page_token: _builtins.str
@@ -664,6 +685,8 @@ class ListCandidatesRequest(_message.Message):
     """Keep candidates carrying this tag."""
     order_by: Global___CandidateOrder.ValueType
     """Order of the results."""
+    view: _candidate_pb2.CandidateView.ValueType
+    """How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`."""
     @_builtins.property
     def verdicts(self) -> _containers.RepeatedScalarFieldContainer[_candidate_pb2.Verdict.ValueType]:
         """Keep candidates whose verdict is one of these; empty keeps all."""
@@ -690,10 +713,11 @@ class ListCandidatesRequest(_message.Message):
         start_time: _timestamp_pb2.Timestamp | None = ...,
         end_time: _timestamp_pb2.Timestamp | None = ...,
         order_by: Global___CandidateOrder.ValueType = ...,
+        view: _candidate_pb2.CandidateView.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_max_overall_score", b"_max_overall_score", "_min_overall_score", b"_min_overall_score", "end_time", b"end_time", "max_overall_score", b"max_overall_score", "min_overall_score", b"min_overall_score", "start_time", b"start_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_overall_score", b"_max_overall_score", "_min_overall_score", b"_min_overall_score", "category", b"category", "end_time", b"end_time", "max_overall_score", b"max_overall_score", "min_overall_score", b"min_overall_score", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "source", b"source", "start_time", b"start_time", "tag", b"tag", "verdicts", b"verdicts"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_max_overall_score", b"_max_overall_score", "_min_overall_score", b"_min_overall_score", "category", b"category", "end_time", b"end_time", "max_overall_score", b"max_overall_score", "min_overall_score", b"min_overall_score", "order_by", b"order_by", "page_size", b"page_size", "page_token", b"page_token", "source", b"source", "start_time", b"start_time", "tag", b"tag", "verdicts", b"verdicts", "view", b"view"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__max_overall_score: _TypeAlias = _typing.Literal["max_overall_score"]  # noqa: Y015
     _WhichOneofArgType__max_overall_score: _TypeAlias = _typing.Literal["_max_overall_score", b"_max_overall_score"]  # noqa: Y015
@@ -747,10 +771,13 @@ class SearchCandidatesRequest(_message.Message):
     QUERY_FIELD_NUMBER: _builtins.int
     LIMIT_FIELD_NUMBER: _builtins.int
     VERDICTS_FIELD_NUMBER: _builtins.int
+    VIEW_FIELD_NUMBER: _builtins.int
     query: _builtins.str
     """Words to look for, 1 to 512 characters."""
     limit: _builtins.int
     """Maximum number of results, 1 to 100; 0 means 20."""
+    view: _candidate_pb2.CandidateView.ValueType
+    """How much of each candidate to send; unset means `CANDIDATE_VIEW_FULL`."""
     @_builtins.property
     def verdicts(self) -> _containers.RepeatedScalarFieldContainer[_candidate_pb2.Verdict.ValueType]:
         """Keep candidates whose verdict is one of these; empty keeps all."""
@@ -761,10 +788,11 @@ class SearchCandidatesRequest(_message.Message):
         query: _builtins.str = ...,
         limit: _builtins.int = ...,
         verdicts: _abc.Iterable[_candidate_pb2.Verdict.ValueType] | None = ...,
+        view: _candidate_pb2.CandidateView.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "query", b"query", "verdicts", b"verdicts"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit", "query", b"query", "verdicts", b"verdicts", "view", b"view"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file glm3/scoring/v1/candidate.proto.
  */
 export const file_glm3_scoring_v1_candidate: GenFile = /*@__PURE__*/
-  fileDesc("Ch9nbG0zL3Njb3JpbmcvdjEvY2FuZGlkYXRlLnByb3RvEg9nbG0zLnNjb3JpbmcudjEidQoOU2NvcmVCcmVha2Rvd24SDgoGbWFya2V0GAEgASgBEhMKC2NvbXBldGl0aW9uGAIgASgBEhEKCWVtb3Rpb25hbBgDIAEoARITCgtmZWFzaWJpbGl0eRgEIAEoARIWCg5zaWduYWxfcXVhbGl0eRgFIAEoASJ5ChJEaW1lbnNpb25SZWFzb25pbmcSDgoGbWFya2V0GAEgASgJEhMKC2NvbXBldGl0aW9uGAIgASgJEhEKCWVtb3Rpb25hbBgDIAEoCRITCgtmZWFzaWJpbGl0eRgEIAEoCRIWCg5zaWduYWxfcXVhbGl0eRgFIAEoCSK9AwoNU2NvcmluZ0NvbmZpZxIaCg1tYXJrZXRfd2VpZ2h0GAEgASgBSACIAQESHwoSY29tcGV0aXRpb25fd2VpZ2h0GAIgASgBSAGIAQESHQoQZW1vdGlvbmFsX3dlaWdodBgDIAEoAUgCiAEBEh8KEmZlYXNpYmlsaXR5X3dlaWdodBgEIAEoAUgDiAEBEiIKFXNpZ25hbF9xdWFsaXR5X3dlaWdodBgFIAEoAUgEiAEBEiAKE2Vtb3Rpb25hbF90aHJlc2hvbGQYBiABKAFIBYgBARIZCgxnb190aHJlc2hvbGQYByABKAFIBogBARIfChJyZXNlYXJjaF90aHJlc2hvbGQYCCABKAFIB4gBAUIQCg5fbWFya2V0X3dlaWdodEIVChNfY29tcGV0aXRpb25fd2VpZ2h0QhMKEV9lbW90aW9uYWxfd2VpZ2h0QhUKE19mZWFzaWJpbGl0eV93ZWlnaHRCGAoWX3NpZ25hbF9xdWFsaXR5X3dlaWdodEIWChRfZW1vdGlvbmFsX3RocmVzaG9sZEIPCg1fZ29fdGhyZXNob2xkQhUKE19yZXNlYXJjaF90aHJlc2hvbGQi5gMKD1Njb3JlZENhbmRpZGF0ZRIKCgJpZBgBIAEoCRItCgl0aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXNpZ25hbF9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIvCgZzY29yZXMYBiABKAsyHy5nbG0zLnNjb3JpbmcudjEuU2NvcmVCcmVha2Rvd24SFQoNb3ZlcmFsbF9zY29yZRgHIAEoARI2CglyZWFzb25pbmcYCCABKAsyIy5nbG0zLnNjb3JpbmcudjEuRGltZW5zaW9uUmVhc29uaW5nEikKB3ZlcmRpY3QYCSABKA4yGC5nbG0zLnNjb3JpbmcudjEuVmVyZGljdBIpCghhbmFseXNpcxgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFwoPcmVjb21tZW5kYXRpb25zGAsgAygJEg4KBnNvdXJjZRgMIAEoCRISCgpzb3VyY2VfdXJsGA0gASgJEhAKCGNhdGVnb3J5GA4gASgJEgwKBHRhZ3MYDyADKAkSDwoHdmVyc2lvbhgQIAEoBRIdChVwcmV2aW91c19jYW5kaWRhdGVfaWQYESABKAkqWgoHVmVyZGljdBIXChNWRVJESUNUX1VOU1BFQ0lGSUVEEAASDgoKVkVSRElDVF9HTxABEhQKEFZFUkRJQ1RfUkVTRUFSQ0gQAhIQCgxWRVJESUNUX1BBU1MQA0KkAVpGZ2l0aHViLmNvbS9nbG0zL3NpZ25hbC1zZXJ2aWNlcy9nZW5lcmF0ZWQvZ28vZ2xtMy9zY29yaW5nL3YxO3Njb3Jpbmd2MaICA0dTWKoCD0dsbTMuU2NvcmluZy5WMcoCD0dsbTNcU2NvcmluZ1xWMeICG0dsbTNcU2NvcmluZ1xWMVxHUEJNZXRhZGF0YeoCEUdsbTM6OlNjb3Jpbmc6OlYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch9nbG0zL3Njb3JpbmcvdjEvY2FuZGlkYXRlLnByb3RvEg9nbG0zLnNjb3JpbmcudjEidQoOU2NvcmVCcmVha2Rvd24SDgoGbWFya2V0GAEgASgBEhMKC2NvbXBldGl0aW9uGAIgASgBEhEKCWVtb3Rpb25hbBgDIAEoARITCgtmZWFzaWJpbGl0eRgEIAEoARIWCg5zaWduYWxfcXVhbGl0eRgFIAEoASJ5ChJEaW1lbnNpb25SZWFzb25pbmcSDgoGbWFya2V0GAEgASgJEhMKC2NvbXBldGl0aW9uGAIgASgJEhEKCWVtb3Rpb25hbBgDIAEoCRITCgtmZWFzaWJpbGl0eRgEIAEoCRIWCg5zaWduYWxfcXVhbGl0eRgFIAEoCSK9AwoNU2NvcmluZ0NvbmZpZxIaCg1tYXJrZXRfd2VpZ2h0GAEgASgBSACIAQESHwoSY29tcGV0aXRpb25fd2VpZ2h0GAIgASgBSAGIAQESHQoQZW1vdGlvbmFsX3dlaWdodBgDIAEoAUgCiAEBEh8KEmZlYXNpYmlsaXR5X3dlaWdodBgEIAEoAUgDiAEBEiIKFXNpZ25hbF9xdWFsaXR5X3dlaWdodBgFIAEoAUgEiAEBEiAKE2Vtb3Rpb25hbF90aHJlc2hvbGQYBiABKAFIBYgBARIZCgxnb190aHJlc2hvbGQYByABKAFIBogBARIfChJyZXNlYXJjaF90aHJlc2hvbGQYCCABKAFIB4gBAUIQCg5fbWFya2V0X3dlaWdodEIVChNfY29tcGV0aXRpb25fd2VpZ2h0QhMKEV9lbW90aW9uYWxfd2VpZ2h0QhUKE19mZWFzaWJpbGl0eV93ZWlnaHRCGAoWX3NpZ25hbF9xdWFsaXR5X3dlaWdodEIWChRfZW1vdGlvbmFsX3RocmVzaG9sZEIPCg1fZ29fdGhyZXNob2xkQhUKE19yZXNlYXJjaF90aHJlc2hvbGQi/gMKD1Njb3JlZENhbmRpZGF0ZRIKCgJpZBgBIAEoCRItCgl0aW1lc3RhbXAYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXNpZ25hbF9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIvCgZzY29yZXMYBiABKAsyHy5nbG0zLnNjb3JpbmcudjEuU2NvcmVCcmVha2Rvd24SFQoNb3ZlcmFsbF9zY29yZRgHIAEoARI2CglyZWFzb25pbmcYCCABKAsyIy5nbG0zLnNjb3JpbmcudjEuRGltZW5zaW9uUmVhc29uaW5nEikKB3ZlcmRpY3QYCSABKA4yGC5nbG0zLnNjb3JpbmcudjEuVmVyZGljdBIpCghhbmFseXNpcxgKIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFwoPcmVjb21tZW5kYXRpb25zGAsgAygJEg4KBnNvdXJjZRgMIAEoCRISCgpzb3VyY2VfdXJsGA0gASgJEhAKCGNhdGVnb3J5GA4gASgJEgwKBHRhZ3MYDyADKAkSDwoHdmVyc2lvbhgQIAEoBRIdChVwcmV2aW91c19jYW5kaWRhdGVfaWQYESABKAkSFgoOdmVyZGljdF9yZWFzb24YEiABKAkqWgoHVmVyZGljdBIXChNWRVJESUNUX1VOU1BFQ0lGSUVEEAASDgoKVkVSRElDVF9HTxABEhQKEFZFUkRJQ1RfUkVTRUFSQ0gQAhIQCgxWRVJESUNUX1BBU1MQAypiCg1DYW5kaWRhdGVWaWV3Eh4KGkNBTkRJREFURV9WSUVXX1VOU1BFQ0lGSUVEEAASGAoUQ0FORElEQVRFX1ZJRVdfQkFTSUMQARIXChNDQU5ESURBVEVfVklFV19GVUxMEAJCpAFaRmdpdGh1Yi5jb20vZ2xtMy9zaWduYWwtc2VydmljZXMvZ2VuZXJhdGVkL2dvL2dsbTMvc2NvcmluZy92MTtzY29yaW5ndjGiAgNHU1iqAg9HbG0zLlNjb3JpbmcuVjHKAg9HbG0zXFNjb3JpbmdcVjHiAhtHbG0zXFNjb3JpbmdcVjFcR1BCTWV0YWRhdGHqAhFHbG0zOjpTY29yaW5nOjpWMWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * The five dimension scores of a candidate (the numbers of the seed's `ScoreBreakdown`).
@@ -320,6 +320,15 @@ export type ScoredCandidate = Message<"glm3.scoring.v1.ScoredCandidate"> & {
    * @generated from field: string previous_candidate_id = 17;
    */
   previousCandidateId: string;
+
+  /**
+   * Why the verdict, in one line: the rule that decided it, with the numbers and the thresholds of the
+   * config used, e.g. `overall 87.2 >= go_threshold 85` or `overall 61.5 < research_threshold 70`. Sent in
+   * every view (`BASIC` included).
+   *
+   * @generated from field: string verdict_reason = 18;
+   */
+  verdictReason: string;
 };
 
 /**
@@ -375,4 +384,43 @@ export enum Verdict {
  */
 export const VerdictSchema: GenEnum<Verdict> = /*@__PURE__*/
   enumDesc(file_glm3_scoring_v1_candidate, 0);
+
+/**
+ * How much of a `ScoredCandidate` an answer carries (AIP-157 partial responses). The stored candidate is always
+ * complete: a view only chooses what is sent, so a candidate scored with `BASIC` can be read `FULL` later
+ * (`GetCandidate`).
+ *
+ * @generated from enum glm3.scoring.v1.CandidateView
+ */
+export enum CandidateView {
+  /**
+   * The RPC's default: `BASIC` for `BatchScore` and `ScoreStream` (what a producer streaming a batch needs),
+   * `FULL` for `Score`, `GetCandidate`, `ListCandidates` and `SearchCandidates` (a person looking at
+   * candidates wants their text).
+   *
+   * @generated from enum value: CANDIDATE_VIEW_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * `id`, `signal_id`, `scores`, `overall_score`, `verdict` and `verdict_reason`; every other field is
+   * left unset (no `analysis`, `reasoning`, `recommendations`, copied signal fields or `timestamp`).
+   *
+   * @generated from enum value: CANDIDATE_VIEW_BASIC = 1;
+   */
+  BASIC = 1,
+
+  /**
+   * Every field.
+   *
+   * @generated from enum value: CANDIDATE_VIEW_FULL = 2;
+   */
+  FULL = 2,
+}
+
+/**
+ * Describes the enum glm3.scoring.v1.CandidateView.
+ */
+export const CandidateViewSchema: GenEnum<CandidateView> = /*@__PURE__*/
+  enumDesc(file_glm3_scoring_v1_candidate, 1);
 
