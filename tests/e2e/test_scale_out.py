@@ -250,7 +250,7 @@ async def rescore(clients: list[AsyncScoringClient], acknowledged: dict[str, str
 
     async def one(index: int) -> list[StreamResult]:
         mine = [make_signal(int(s.rsplit("-", 1)[1])) for s in chosen[index::STREAMS]]
-        return [r async for r in clients[index % len(clients)].score_stream(mine, rescore=True)]
+        return [r async for r in clients[index % len(clients)].score_stream(mine, rescore=True, view="full")]
 
     results = [r for batch in await asyncio.gather(*(one(i) for i in range(STREAMS))) for r in batch]
     assert len(results) == len(chosen) and all(r.ok for r in results), [r.error for r in results if r.error][:3]
