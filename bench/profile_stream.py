@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import os
 import signal as signals
 import sys
 import tempfile
@@ -27,16 +26,12 @@ import grpc
 from bench import workload
 from bench.harness import BIN, scoring_server_process, wait_serving
 from bench.bench_stream import raw_frames
+from bench.floor import process_cpu
 from glm3.scoring.v1 import candidate_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
 from glm3.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
 
-VIEWS = {"basic": getattr(candidate_pb2, "CANDIDATE_VIEW_BASIC", 0), "full": getattr(candidate_pb2, "CANDIDATE_VIEW_FULL", 0)}
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+VIEWS = {"basic": candidate_pb2.CANDIDATE_VIEW_BASIC, "full": candidate_pb2.CANDIDATE_VIEW_FULL}
 
 
 def report(raw: Path, top: int) -> None:
@@ -79,9 +74,8 @@ async def main() -> None:
 
             async def stream(count: int) -> None:
                 frames = raw_frames(workload.signals(count), 100)
-                if VIEWS[args.view]:
-                    for frame in frames:
-                        frame.batch.view = VIEWS[args.view]
+                for frame in frames:
+                    frame.batch.view = VIEWS[args.view]
                 async for _ in stub.ScoreStream(iter(frames)):
                     pass
 
@@ -96,11 +90,11 @@ async def main() -> None:
                         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
                     )
                     await asyncio.sleep(1.0)
-                cpu = cpu_seconds(pid)
+                cpu = process_cpu(pid)
                 started = time.perf_counter()
                 await stream(args.signals)
                 elapsed = time.perf_counter() - started
-                used = cpu_seconds(pid) - cpu
+                used = process_cpu(pid) - cpu
                 if spy is not None:
                     spy.send_signal(signals.SIGINT)
                     await spy.wait()
