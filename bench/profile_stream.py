@@ -96,8 +96,10 @@ async def main() -> None:
                 elapsed = time.perf_counter() - started
                 used = process_cpu(pid) - cpu
                 if spy is not None:
-                    spy.send_signal(signals.SIGINT)
-                    await spy.wait()
+                    if spy.returncode is None:
+                        spy.send_signal(signals.SIGINT)
+                    if await spy.wait() not in (0, -signals.SIGINT):
+                        print(f"py-spy failed (exit status {spy.returncode}): can it attach to the server?")
                 print(f"{args.signals / elapsed:,.0f} signals/s; server CPU {1e6 * used / args.signals:,.0f} us a signal"
                       + (" (py-spy attached: slower)" if spy is not None else ""))
                 if spy is not None and raw.exists():
