@@ -26,7 +26,7 @@ import grpc
 from bench import workload
 from bench.harness import BIN, scoring_server_process, wait_serving
 from bench.bench_stream import raw_frames
-from bench.floor import process_cpu
+from bench.floor import process_cpu, thread_cpu
 from glm3.scoring.v1 import candidate_pb2
 from glm3.scoring.v1 import scoring_service_pb2 as pb
 from glm3.scoring.v1 import scoring_service_pb2_grpc as pb_grpc
@@ -91,10 +91,12 @@ async def main() -> None:
                     )
                     await asyncio.sleep(1.0)
                 cpu = process_cpu(pid)
+                threads = thread_cpu(pid)
                 started = time.perf_counter()
                 await stream(args.signals)
                 elapsed = time.perf_counter() - started
                 used = process_cpu(pid) - cpu
+                by_thread = {name: spent - threads.get(name, 0.0) for name, spent in thread_cpu(pid).items()}
                 if spy is not None:
                     if spy.returncode is None:
                         spy.send_signal(signals.SIGINT)
@@ -102,6 +104,8 @@ async def main() -> None:
                         print(f"py-spy failed (exit status {spy.returncode}): can it attach to the server?")
                 print(f"{args.signals / elapsed:,.0f} signals/s; server CPU {1e6 * used / args.signals:,.0f} us a signal"
                       + (" (py-spy attached: slower)" if spy is not None else ""))
+                busiest = sorted(by_thread.items(), key=lambda item: -item[1])[:6]
+                print("  by thread: " + ", ".join(f"{name} {1e6 * spent / args.signals:,.0f}" for name, spent in busiest if spent > 0))
                 if spy is not None and raw.exists():
                     report(raw, args.top)
 
