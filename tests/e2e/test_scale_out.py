@@ -163,7 +163,11 @@ async def produce(clients: list[AsyncScoringClient], choose: Any) -> tuple[Outco
 
     async def one(index: int, signals: list[signal_pb2.Signal]) -> None:
         nonlocal received
-        stream = clients[index % len(clients)].score_stream(signals, frame_size=100, window=2_000, failover=8)
+        # FULL candidates, as when this test was tuned: BASIC streams are faster, and one could then finish
+        # (starting the kill) before another replica had committed anything.
+        stream = clients[index % len(clients)].score_stream(
+            signals, frame_size=100, window=2_000, failover=8, view="full"
+        )
         streams.append(stream)
         async for result in stream:
             outcome.answers[result.signal_id or f"?{result.index}"].append(result)
