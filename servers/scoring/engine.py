@@ -7,7 +7,6 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from glm3.servers.common.errors import Glm3Error, InvalidArgument, Unavailable
@@ -23,7 +22,7 @@ from glm3.servers.scoring.models import (
     new_id,
     utcnow,
 )
-from glm3.servers.storage.candidates import CandidateStore, PendingScore
+from glm3.servers.storage.candidates import CandidateStore, Committed, PendingScore
 
 log = logging.getLogger("glm3.scoring")
 
@@ -31,12 +30,10 @@ log = logging.getLogger("glm3.scoring")
 _INLINE_CHUNK = 100
 
 
-@dataclass(slots=True)
-class Outcome:
-    """A signal's stored candidate, and whether it was already stored before this request."""
-
-    candidate: ScoredCandidate
-    already_scored: bool
+# A signal's stored candidate, and whether it was already stored before this request: what the store's
+# commit returns per item, handed on as is (a copy per signal into a class of the same two fields cost a
+# microsecond a signal for nothing).
+Outcome = Committed
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -177,7 +174,7 @@ class ScoringEngine:
             if not c.already_scored
         )
         self.metrics.signals_already_scored.inc(sum(1 for c in committed if c.already_scored))
-        return [Outcome(c.candidate, c.already_scored) for c in committed]
+        return committed
 
     async def _score_inline(
         self,
