@@ -22,6 +22,7 @@ __all__ = [
     "AlertState",
     "AuditOutcome",
     "CandidateOrder",
+    "CandidateView",
     "Confidence",
     "EscalationAction",
     "HealthStatus",
@@ -58,6 +59,7 @@ def _from_proto(name: str, proto: Any, prefix: str) -> Any:
 
 Verdict = _from_proto("Verdict", candidate_pb2.Verdict, "VERDICT_")
 CandidateOrder = _from_proto("CandidateOrder", scoring_service_pb2.CandidateOrder, "CANDIDATE_ORDER_")
+CandidateView = _from_proto("CandidateView", candidate_pb2.CandidateView, "CANDIDATE_VIEW_")
 HealthStatus = _from_proto("HealthStatus", ops_pb2.HealthStatus, "HEALTH_STATUS_")
 Confidence = _from_proto("Confidence", ops_pb2.Confidence, "CONFIDENCE_")
 ResolutionStatus = _from_proto("ResolutionStatus", ops_pb2.ResolutionStatus, "RESOLUTION_STATUS_")
