@@ -138,7 +138,7 @@ java-toolchain: ## check that java (17 or newer) and mvn are installed
 java-plugins: java-toolchain ## copy the pinned protoc and protoc-gen-grpc-java from Maven into .tools/java/bin
 	@if ! $(JAVA_TOOLS)/protoc --version >/dev/null 2>&1 || [ $(JAVA_DIR)/pom.xml -nt $(JAVA_TOOLS)/protoc ]; then \
 	  echo "mvn dependency:copy@generator-tools (protoc, protoc-gen-grpc-java into $(JAVA_TOOLS))"; \
-	  cd $(JAVA_DIR) && $(MVN) dependency:copy@generator-tools && cd $(CURDIR) && \
+	  cd $(JAVA_DIR) && $(MVN) org.apache.maven.plugins:maven-dependency-plugin:copy@generator-tools && cd $(CURDIR) && \
 	  chmod +x $(JAVA_TOOLS)/protoc $(JAVA_TOOLS)/protoc-gen-grpc-java && touch $(JAVA_TOOLS)/protoc; fi
 
 $(NODE_DEPS): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
