@@ -145,9 +145,8 @@ def connections(pid: int, port: int) -> int:
 
 
 async def produce(clients: list[AsyncScoringClient], choose: Any) -> tuple[Outcome, int]:
-    """Three concurrent streams (stream i on clients[i % len(clients)]); once every stream has some answers
-    (or one has finished), the process `await choose()` names is killed with SIGKILL. Returns the outcome
-    and that pid."""
+    """Three concurrent streams (stream i on clients[i % len(clients)]); once every stream has KILL_AT of its
+    answers, the process `await choose()` names is killed with SIGKILL. Returns the outcome and that pid."""
     outcome = Outcome()
     inputs = stream_inputs()
     expected = sum(len(s) for s in inputs)
@@ -156,10 +155,12 @@ async def produce(clients: list[AsyncScoringClient], choose: Any) -> tuple[Outco
     streams: list[Any] = []
 
     def due() -> bool:
+        # Every stream has answers, so every replica serving one has stored candidates. Not sooner, such as
+        # when one stream is done: on a busy machine a replica can still have answered nothing then, and
+        # killing it (it is the busiest) would leave it out of the writers.
         if len(streams) < STREAMS:
             return False
-        done = [s.received for s in streams]
-        return min(done) >= KILL_AT * len(inputs[0]) or any(d >= len(i) for d, i in zip(done, inputs, strict=True))
+        return min(s.received for s in streams) >= KILL_AT * len(inputs[0])
 
     async def one(index: int, signals: list[signal_pb2.Signal]) -> None:
         nonlocal received
