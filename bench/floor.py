@@ -34,10 +34,20 @@ FRAME = 100
 COMMITTERS = 8
 
 
+def _stat_cpu(stat: str) -> float:
+    """User + system CPU seconds of a /proc `stat` line (fields 14 and 15; the name may hold spaces)."""
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def process_cpu(pid: int) -> float:
     """CPU seconds (user + system) a process has used so far, every thread included."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _stat_cpu(Path(f"/proc/{pid}/stat").read_text())
+
+
+def main_thread_cpu(pid: int) -> float:
+    """CPU seconds so far of a process's main thread (the event loop of our servers)."""
+    return _stat_cpu(Path(f"/proc/{pid}/task/{pid}/stat").read_text())
 
 
 def thread_cpu(pid: int) -> dict[str, float]:
@@ -49,8 +59,7 @@ def thread_cpu(pid: int) -> dict[str, float]:
         except OSError:
             continue  # a thread that just ended
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat.rsplit(")", 1)[1].split()
-        found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        found[name] = found.get(name, 0.0) + _stat_cpu(stat)
     return found
 
 
@@ -142,12 +151,6 @@ async def stage_costs(count: int, full: bool) -> dict[str, float]:
         "storage_python": storage_here * 1e6 / stored,
         "storage_lancedb": (storage - storage_here) * 1e6 / stored,
     }
-
-
-def main_thread_cpu(pid: int) -> float:
-    """CPU seconds so far of a process's main thread (the event loop of our servers)."""
-    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def describe(total_us: float, main_us: float, stages: dict[str, Any]) -> str:
